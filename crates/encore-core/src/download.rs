@@ -1,0 +1,173 @@
+//! Managed downloads: files a post offers, served with their size and checksum and counted.
+
+use crate::{ValidationError, ids::DownloadId};
+use serde::Serialize;
+
+/// The largest file the media store accepts for a download.
+pub const MAX_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// A file offered for download, as shown under a post.
+#[derive(Debug, Clone, Serialize)]
+pub struct Download {
+    /// The download's id.
+    pub id: DownloadId,
+    /// The name the reader's browser saves it under.
+    pub file_name: String,
+    /// Its media type, e.g. `text/plain; charset=utf-8`.
+    pub content_type: String,
+    /// Its length in bytes.
+    pub byte_size: u64,
+    /// Lower-case hex SHA-256 of the content, shown so readers can verify what they got.
+    pub sha256: String,
+    /// How many times it has been downloaded.
+    pub download_count: u64,
+}
+
+impl Download {
+    /// The site-relative URL that serves the file.
+    pub fn path(&self) -> String {
+        format!(
+            "/download/{}/{}",
+            self.id,
+            url_path_segment(&self.file_name)
+        )
+    }
+
+    /// The size for people: `812 bytes`, `1.4 KB`, `23.0 MB`.
+    pub fn size_display(&self) -> String {
+        human_size(self.byte_size)
+    }
+}
+
+/// Formats a byte count with binary multiples, the way file managers show it.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return if bytes == 1 {
+            "1 byte".into()
+        } else {
+            format!("{bytes} bytes")
+        };
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Checks a file name for a download: no path, no control characters, not hidden, at most 200
+/// characters. The name is what the reader's browser saves, so it must be harmless there too.
+pub fn validate_file_name(name: &str) -> Result<String, ValidationError> {
+    let name = name.trim();
+    let bad = |why: &str| Err(ValidationError::new("file_name", why.to_owned()));
+    if name.is_empty() {
+        return bad("must not be empty");
+    }
+    if name.chars().count() > 200 {
+        return bad("must be at most 200 characters");
+    }
+    if name.contains(['/', '\\']) || name.chars().any(char::is_control) {
+        return bad("must be a plain file name without slashes or control characters");
+    }
+    if name.starts_with('.') {
+        return bad("must not start with a dot");
+    }
+    if name.contains('"') {
+        return bad("must not contain double quotes");
+    }
+    Ok(name.to_owned())
+}
+
+/// The media type to serve a file as, from its extension; unknown types are served as bytes.
+pub fn content_type_for(file_name: &str) -> &'static str {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "m3u" => "audio/x-mpegurl",
+        "m3u8" => "application/vnd.apple.mpegurl",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "mp3" => "audio/mpeg",
+        "flac" => "audio/flac",
+        "ogg" | "oga" => "audio/ogg",
+        "wav" => "audio/wav",
+        "m4a" => "audio/mp4",
+        "mp4" => "video/mp4",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Percent-encodes one URL path segment (keeps unreserved characters readable).
+pub fn url_path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_a_file_manager() {
+        assert_eq!(human_size(1), "1 byte");
+        assert_eq!(human_size(812), "812 bytes");
+        assert_eq!(human_size(1434), "1.4 KB");
+        assert_eq!(human_size(24_117_248), "23.0 MB");
+    }
+
+    #[test]
+    fn file_names_with_paths_or_controls_are_refused() {
+        assert_eq!(validate_file_name(" notes.txt ").unwrap(), "notes.txt");
+        for bad in [
+            "",
+            "../etc/passwd",
+            "a\\b",
+            ".htaccess",
+            "a\nb",
+            "say \"hi\".txt",
+        ] {
+            assert!(validate_file_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn types_follow_extensions() {
+        assert_eq!(
+            content_type_for("Liner Notes.TXT"),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(content_type_for("mix.mp3"), "audio/mpeg");
+        assert_eq!(content_type_for("mystery"), "application/octet-stream");
+    }
+
+    #[test]
+    fn download_paths_are_url_safe() {
+        let d = Download {
+            id: DownloadId(7),
+            file_name: "rocky iv – notes.txt".into(),
+            content_type: "text/plain".into(),
+            byte_size: 3,
+            sha256: String::new(),
+            download_count: 0,
+        };
+        assert_eq!(d.path(), "/download/7/rocky%20iv%20%E2%80%93%20notes.txt");
+    }
+}

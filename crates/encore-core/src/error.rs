@@ -1,0 +1,47 @@
+//! Validation errors: which field was wrong and what a person should do about it.
+
+use std::fmt;
+
+/// One field that did not pass validation, with a message meant for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    /// The input field, as named in forms, the API and the CLI (`slug`, `title`, `host`, …).
+    pub field: &'static str,
+    /// What is wrong, as a sentence that can be shown unchanged.
+    pub problem: String,
+}
+
+impl ValidationError {
+    /// Builds an error for `field` with a human-readable `problem`.
+    pub fn new(field: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            field,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.problem)
+    }
+}
+
+/// Checks that a trimmed text field is present and not longer than `max` characters.
+pub fn required_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, ValidationError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}

@@ -1,0 +1,21 @@
+//! Encore's domain: the types a blog is made of and the rules they follow, with no I/O.
+//!
+//! The store turns rows into these types and the web layer renders them; neither decides what is
+//! valid, visible or allowed — that is decided here, once.
+
+pub mod account;
+pub mod download;
+pub mod embed;
+pub mod error;
+pub mod ids;
+pub mod markdown;
+pub mod paging;
+pub mod post;
+pub mod roles;
+pub mod series;
+pub mod site;
+pub mod slug;
+pub mod taxonomy;
+pub mod tracks;
+
+pub use error::ValidationError;

@@ -1,0 +1,163 @@
+//! Sites: the blogs one Encore instance serves, each answering on its own host name.
+
+use crate::{ValidationError, error::required_text, ids::SiteId};
+use serde::Serialize;
+
+/// One blog served by this instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct Site {
+    /// The site's id.
+    pub id: SiteId,
+    /// The host name this site answers on, lower case, without port.
+    pub host: String,
+    /// The blog's title, shown in the header and in the browser tab.
+    pub title: String,
+    /// A one-line description shown under the title.
+    pub tagline: String,
+    /// The public address of the site, used for canonical links, feeds and shared links.
+    /// Never derived from a request's Host header, so a forged header cannot poison links.
+    pub base_url: String,
+    /// Whether this site answers requests for host names no other site claims.
+    pub is_default: bool,
+}
+
+impl Site {
+    /// The absolute URL of `path` (which starts with `/`) on this site.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+}
+
+/// A site to create, not yet validated.
+#[derive(Debug, Clone)]
+pub struct NewSite {
+    /// Host name, e.g. `music.example.org` (a port is ignored; case is folded).
+    pub host: String,
+    /// Blog title.
+    pub title: String,
+    /// One-line description; may be empty.
+    pub tagline: String,
+    /// Public base URL; defaults to `https://{host}`.
+    pub base_url: Option<String>,
+    /// Whether it becomes the default site.
+    pub is_default: bool,
+}
+
+impl NewSite {
+    /// Validates and normalises the fields.
+    pub fn validate(mut self) -> Result<Self, ValidationError> {
+        self.host = normalize_host(&self.host).ok_or_else(|| {
+            ValidationError::new("host", "must be a host name such as blog.example.org")
+        })?;
+        self.title = required_text("title", &self.title, 200)?;
+        self.tagline = self.tagline.trim().to_owned();
+        let base = match self.base_url.take() {
+            Some(url) if !url.trim().is_empty() => normalize_base_url(&url)?,
+            _ => format!("https://{}", self.host),
+        };
+        self.base_url = Some(base);
+        Ok(self)
+    }
+}
+
+/// Lower-cases a Host header value and strips its port; `None` when it is not a plausible host.
+pub fn normalize_host(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let host = if let Some(rest) = raw.strip_prefix('[') {
+        // An IPv6 literal: keep the brackets, drop the port.
+        let end = rest.find(']')?;
+        &raw[..end + 2]
+    } else {
+        raw.rsplit_once(':').map_or(raw, |(h, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                raw
+            }
+        })
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '[' | ']' | ':'));
+    ok.then_some(host)
+}
+
+/// Checks a public base URL (`http` or `https`, no query or fragment) and drops a trailing slash.
+pub fn normalize_base_url(raw: &str) -> Result<String, ValidationError> {
+    let bad = |why: &str| ValidationError::new("base_url", why.to_owned());
+    let url = url::Url::parse(raw.trim())
+        .map_err(|_| bad("must be an absolute URL such as https://blog.example.org"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("must start with http:// or https://"));
+    }
+    if url.host_str().is_none() {
+        return Err(bad("must name a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_lose_port_and_case() {
+        assert_eq!(
+            normalize_host("Music.Example.org:8080").as_deref(),
+            Some("music.example.org")
+        );
+        assert_eq!(
+            normalize_host("127.0.0.1:8080").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(normalize_host("[::1]:8080").as_deref(), Some("[::1]"));
+        assert_eq!(
+            normalize_host("example.org.").as_deref(),
+            Some("example.org")
+        );
+        assert_eq!(normalize_host(""), None);
+        assert_eq!(normalize_host("evil.org/path"), None);
+        assert_eq!(normalize_host("a b"), None);
+    }
+
+    #[test]
+    fn base_urls_are_checked_and_trimmed() {
+        assert_eq!(
+            normalize_base_url("https://blog.example.org/").unwrap(),
+            "https://blog.example.org"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_base_url("https://example.org/blog/").unwrap(),
+            "https://example.org/blog"
+        );
+        assert!(normalize_base_url("ftp://example.org").is_err());
+        assert!(normalize_base_url("example.org").is_err());
+        assert!(normalize_base_url("https://example.org/?x=1").is_err());
+    }
+
+    #[test]
+    fn new_sites_default_their_base_url_to_https() {
+        let site = NewSite {
+            host: "Second.Example".into(),
+            title: " Second ".into(),
+            tagline: String::new(),
+            base_url: None,
+            is_default: false,
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(site.host, "second.example");
+        assert_eq!(site.title, "Second");
+        assert_eq!(site.base_url.as_deref(), Some("https://second.example"));
+    }
+}

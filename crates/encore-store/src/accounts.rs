@@ -1,0 +1,151 @@
+//! Accounts (instance-wide) and their roles on each site.
+
+use crate::{
+    Result, Store, StoreError,
+    backend::{read, write},
+    classify,
+};
+use chrono::{DateTime, Utc};
+use encore_core::{
+    account::{Account, NewAccount},
+    ids::{AccountId, SiteId},
+    roles::Role,
+};
+
+/// Account queries; see [`Store::accounts`].
+pub struct Accounts<'a> {
+    pub(crate) store: &'a Store,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    bio: String,
+}
+
+impl AccountRow {
+    fn into_account(self) -> Account {
+        Account {
+            id: AccountId(self.id),
+            username: self.username,
+            display_name: self.display_name,
+            bio: self.bio,
+        }
+    }
+}
+
+impl Accounts<'_> {
+    /// Creates an account from validated input with an already computed password hash (argon2id
+    /// PHC string) or none. A taken username or email is a [`StoreError::Conflict`].
+    pub async fn insert(
+        &self,
+        account: &NewAccount,
+        password_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Account> {
+        const SQL: &str = "INSERT INTO accounts (username, email, display_name, password_hash, created_at) \
+                           VALUES ($1, $2, $3, $4, $5) RETURNING id, username, display_name, bio";
+        // Which unique index fired is not reported by SQLite; look first for a precise message,
+        // and let the index settle races.
+        if self.by_username(&account.username).await?.is_some() {
+            return Err(StoreError::Conflict("username"));
+        }
+        if self.id_by_email(&account.email).await?.is_some() {
+            return Err(StoreError::Conflict("email"));
+        }
+        let row: AccountRow = write!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(&account.username)
+            .bind(&account.email)
+            .bind(&account.display_name)
+            .bind(password_hash)
+            .bind(now)
+            .fetch_one(pool)
+            .await)
+        .map_err(|e| classify(e, "username", "invalid account"))?;
+        Ok(row.into_account())
+    }
+
+    /// The account with this username (case-insensitive).
+    pub async fn by_username(&self, username: &str) -> Result<Option<Account>> {
+        const SQL: &str = "SELECT id, username, display_name, bio FROM accounts WHERE lower(username) = lower($1)";
+        let row: Option<AccountRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(username)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(AccountRow::into_account))
+    }
+
+    async fn id_by_email(&self, email: &str) -> Result<Option<i64>> {
+        const SQL: &str = "SELECT id FROM accounts WHERE lower(email) = lower($1)";
+        Ok(read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(email)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// The stored password hash of an account, for signing in.
+    pub async fn password_hash(&self, id: AccountId) -> Result<Option<String>> {
+        const SQL: &str = "SELECT password_hash FROM accounts WHERE id = $1";
+        let hash: Option<Option<String>> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?;
+        hash.ok_or(StoreError::NotFound)
+    }
+
+    /// Gives an account a role on a site, replacing any role it had there.
+    pub async fn set_role(
+        &self,
+        site: SiteId,
+        account: AccountId,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        const SQL: &str = "INSERT INTO site_members (site_id, account_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                           ON CONFLICT (site_id, account_id) DO UPDATE SET role = excluded.role";
+        write!(self.store, |pool| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(account.0)
+            .bind(role.as_str())
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(|e| classify(e, "role", "no such site or account"))?;
+        Ok(())
+    }
+
+    /// The account's role on a site, if it has one.
+    pub async fn role(&self, site: SiteId, account: AccountId) -> Result<Option<Role>> {
+        const SQL: &str = "SELECT role FROM site_members WHERE site_id = $1 AND account_id = $2";
+        let role: Option<String> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(account.0)
+            .fetch_optional(pool)
+            .await)?;
+        role.map(|r| {
+            r.parse()
+                .map_err(|e: encore_core::roles::UnknownRole| StoreError::Invalid(e.to_string()))
+        })
+        .transpose()
+    }
+
+    /// A member of the site by username: the subject of an author page.
+    pub async fn member_by_username(
+        &self,
+        site: SiteId,
+        username: &str,
+    ) -> Result<Option<Account>> {
+        const SQL: &str = "SELECT a.id, a.username, a.display_name, a.bio FROM accounts a \
+                           JOIN site_members m ON m.account_id = a.id AND m.site_id = $1 \
+                           WHERE lower(a.username) = lower($2)";
+        let row: Option<AccountRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(username)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(AccountRow::into_account))
+    }
+}

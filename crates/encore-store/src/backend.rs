@@ -1,0 +1,209 @@
+//! The one place that names SQLite and PostgreSQL: connecting, migrating, and the macros that run
+//! one query body against whichever pool is live.
+
+use crate::StoreError;
+use sqlx::{
+    PgPool, SqlitePool,
+    migrate::Migrator,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use std::{str::FromStr, time::Duration};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The live database.
+#[derive(Debug, Clone)]
+pub(crate) enum Db {
+    /// An embedded SQLite file: one writer connection (SQLite allows one writer at a time, so a
+    /// queue in the pool beats lock retries) and a pool of read-only connections beside it.
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+    /// A PostgreSQL server; its pool serves reads and writes.
+    Postgres(PgPool),
+}
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:` URLs.
+    Sqlite,
+    /// `postgres:` and `postgresql:` URLs.
+    Postgres,
+}
+
+impl Backend {
+    /// Chooses the backend by URL scheme, with a clear error for anything else.
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Config(format!(
+                "database_url {:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DB",
+                redact_url(url)
+            )))
+        }
+    }
+}
+
+/// Hides the password of a database URL, for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..scheme_end], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Tuning knobs for the connection pools.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Connections to PostgreSQL, or read connections to SQLite.
+    pub max_connections: u32,
+    /// How long a query waits for a connection before giving up.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+pub(crate) async fn connect(url: &str, pool: &PoolOptions) -> Result<Db, StoreError> {
+    match Backend::from_url(url)? {
+        Backend::Sqlite => {
+            let base = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a write acknowledged to a reader is on disk, even across a power cut.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(pool.acquire_timeout)
+                .connect_with(base.clone())
+                .await?;
+            let reader = SqlitePoolOptions::new()
+                .max_connections(pool.max_connections.max(1))
+                .acquire_timeout(pool.acquire_timeout)
+                .connect_with(base.read_only(true))
+                .await?;
+            Ok(Db::Sqlite { writer, reader })
+        }
+        Backend::Postgres => {
+            let pg = PgPoolOptions::new()
+                .max_connections(pool.max_connections.max(2))
+                .acquire_timeout(pool.acquire_timeout)
+                .connect(url)
+                .await?;
+            Ok(Db::Postgres(pg))
+        }
+    }
+}
+
+pub(crate) async fn migrate(db: &Db) -> Result<(), StoreError> {
+    match db {
+        Db::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+        Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+    }
+    Ok(())
+}
+
+pub(crate) async fn close(db: &Db) {
+    match db {
+        Db::Sqlite { writer, reader } => {
+            reader.close().await;
+            writer.close().await;
+        }
+        Db::Postgres(pool) => pool.close().await,
+    }
+}
+
+/// Runs `$body` with `$pool` bound to a connection pool for reading.
+macro_rules! read {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::backend::Db::Sqlite { reader: $pool, .. } => $body,
+            $crate::backend::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the pool that writes.
+macro_rules! write {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::backend::Db::Sqlite { writer: $pool, .. } => $body,
+            $crate::backend::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs a body per backend where the dialects differ; each arm gets the reading pool.
+macro_rules! read_split {
+    ($store:expr, sqlite: |$sp:ident| $sbody:expr, postgres: |$pp:ident| $pbody:expr $(,)?) => {
+        match &$store.db {
+            $crate::backend::Db::Sqlite { reader: $sp, .. } => $sbody,
+            $crate::backend::Db::Postgres($pp) => $pbody,
+        }
+    };
+}
+
+pub(crate) use {read, read_split, write};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_follow_the_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite://data/encore.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        let err = Backend::from_url("mysql://root:hunter2@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not supported"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://encore:s3cret@db:5432/encore"),
+            "postgres://encore:***@db:5432/encore"
+        );
+        assert_eq!(
+            redact_url("postgres://encore@db/encore"),
+            "postgres://encore@db/encore"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/encore.db"),
+            "sqlite://data/encore.db"
+        );
+    }
+}

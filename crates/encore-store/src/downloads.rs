@@ -1,0 +1,143 @@
+//! Downloads: their records, their bytes in the media store, and their durable counters.
+
+use crate::{
+    Result, Store, StoreError,
+    backend::{read, write},
+    classify,
+    media::MediaStore,
+};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use encore_core::{
+    download::{self, Download},
+    ids::{DownloadId, SiteId},
+};
+use futures_util::stream::BoxStream;
+use sha2::{Digest, Sha256};
+use std::ops::Range;
+
+/// Download queries; see [`Store::downloads`].
+pub struct Downloads<'a> {
+    pub(crate) store: &'a Store,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DownloadRow {
+    pub(crate) id: i64,
+    pub(crate) file_name: String,
+    pub(crate) content_type: String,
+    pub(crate) byte_size: i64,
+    pub(crate) sha256: String,
+    pub(crate) storage_key: String,
+    pub(crate) download_count: i64,
+}
+
+impl DownloadRow {
+    pub(crate) fn into_download(self) -> Download {
+        Download {
+            id: DownloadId(self.id),
+            file_name: self.file_name,
+            content_type: self.content_type,
+            byte_size: u64::try_from(self.byte_size).unwrap_or(0),
+            sha256: self.sha256,
+            download_count: u64::try_from(self.download_count).unwrap_or(0),
+        }
+    }
+}
+
+/// A stored download and where its bytes are.
+#[derive(Debug, Clone)]
+pub struct StoredDownload {
+    /// What pages show.
+    pub download: Download,
+    /// The media store key of its bytes.
+    pub storage_key: String,
+}
+
+impl Downloads<'_> {
+    /// Stores a file and its record. The bytes are written (and fsynced) first, under a key
+    /// derived from their SHA-256, so a crash between the two steps leaves at worst an orphan
+    /// file, never a record without bytes.
+    pub async fn insert(
+        &self,
+        site: SiteId,
+        file_name: &str,
+        bytes: Bytes,
+        now: DateTime<Utc>,
+    ) -> Result<Download> {
+        const SQL: &str = "INSERT INTO downloads (site_id, file_name, content_type, byte_size, sha256, storage_key, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                           RETURNING id, file_name, content_type, byte_size, sha256, storage_key, download_count";
+        let file_name = download::validate_file_name(file_name)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if size > download::MAX_BYTES {
+            return Err(StoreError::Invalid(format!(
+                "file_name: the file is larger than {}",
+                download::human_size(download::MAX_BYTES)
+            )));
+        }
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let key = format!("downloads/{}/{}", site.0, sha256);
+        self.media().put(&key, bytes).await?;
+        let row: DownloadRow = write!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(&file_name)
+            .bind(download::content_type_for(&file_name))
+            .bind(i64::try_from(size).unwrap_or(i64::MAX))
+            .bind(&sha256)
+            .bind(&key)
+            .bind(now)
+            .fetch_one(pool)
+            .await)
+        .map_err(|e| classify(e, "download", "no such site"))?;
+        Ok(row.into_download())
+    }
+
+    /// A download of this site by id.
+    pub async fn by_id(&self, site: SiteId, id: DownloadId) -> Result<Option<StoredDownload>> {
+        const SQL: &str = "SELECT id, file_name, content_type, byte_size, sha256, storage_key, download_count \
+                           FROM downloads WHERE site_id = $1 AND id = $2";
+        let row: Option<DownloadRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(|r| {
+            let storage_key = r.storage_key.clone();
+            StoredDownload {
+                download: r.into_download(),
+                storage_key,
+            }
+        }))
+    }
+
+    /// Counts one download. Committed (and, on SQLite, synced) before it returns, so a counted
+    /// download survives a crash.
+    pub async fn count(&self, site: SiteId, id: DownloadId) -> Result<()> {
+        const SQL: &str = "UPDATE downloads SET download_count = download_count + 1 WHERE site_id = $1 AND id = $2";
+        let done = write!(self.store, |pool| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Streams a download's bytes, or the `range` of them (end exclusive).
+    pub async fn bytes(
+        &self,
+        stored: &StoredDownload,
+        range: Option<Range<u64>>,
+    ) -> Result<BoxStream<'static, Result<Bytes, object_store::Error>>> {
+        self.media().get(&stored.storage_key, range).await
+    }
+
+    fn media(&self) -> &MediaStore {
+        &self.store.media
+    }
+}

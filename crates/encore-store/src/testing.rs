@@ -1,0 +1,148 @@
+//! Test support for this crate's tests and the web and CLI crates'.
+//!
+//! A fresh, migrated store per test on SQLite (a file in a temporary directory) or PostgreSQL (a new database on the server
+//! named by `ENCORE_TEST_PG_URL`, which `scripts/test` starts on loopback).
+//!
+//! PostgreSQL test databases are not dropped: they live in a throwaway cluster that
+//! `scripts/test` deletes when the run ends.
+#![allow(clippy::unwrap_used)]
+
+use crate::{PoolOptions, Store, StoreOptions};
+use sqlx::{AssertSqlSafe, Connection};
+use std::sync::atomic::{AtomicU32, Ordering};
+use tempfile::TempDir;
+
+/// The environment variable naming the PostgreSQL server tests use.
+pub const PG_URL_VAR: &str = "ENCORE_TEST_PG_URL";
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    /// A SQLite file in the test's temporary directory.
+    Sqlite,
+    /// A fresh database on the `ENCORE_TEST_PG_URL` server.
+    Postgres,
+}
+
+/// A migrated store owned by one test, with its temporary directory (media, SQLite file).
+pub struct TestStore {
+    /// The store.
+    pub store: Store,
+    /// Options it was opened with, to open it again (for restart tests).
+    pub options: StoreOptions,
+    /// The temporary directory; deleted when the test ends.
+    pub dir: TempDir,
+}
+
+impl TestStore {
+    /// Creates and migrates a store for one test.
+    pub async fn new(backend: TestBackend) -> TestStore {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = match backend {
+            TestBackend::Sqlite => format!("sqlite://{}", dir.path().join("encore.db").display()),
+            TestBackend::Postgres => fresh_pg_database().await,
+        };
+        let options = StoreOptions {
+            database_url,
+            media_dir: dir.path().join("media"),
+            pool: PoolOptions {
+                max_connections: 4,
+                ..PoolOptions::default()
+            },
+        };
+        let store = Store::open(&options).await.unwrap();
+        store.migrate().await.unwrap();
+        TestStore {
+            store,
+            options,
+            dir,
+        }
+    }
+}
+
+/// Creates an empty database on the test server and returns its URL.
+pub async fn fresh_pg_database() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let server = std::env::var(PG_URL_VAR).unwrap_or_else(|_| {
+        panic!("{PG_URL_VAR} is not set: run the tests with scripts/test, which starts PostgreSQL, or point it at a server")
+    });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = format!(
+        "encore_t{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    );
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    with_database(&server, &name)
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Defines each listed `async fn name(backend: TestBackend)` as two tests, `sqlite::name` and
+/// `postgres::name`, so that every store story runs on both backends.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::testing::TestBackend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::testing::TestBackend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5433/postgres", "t1"),
+            "postgres://u@127.0.0.1:5433/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5433", "t1"),
+            "postgres://u@127.0.0.1:5433/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+    }
+}
