@@ -25,6 +25,8 @@ pub struct NewAccount {
     pub email: String,
     /// Shown name; defaults to the username when empty.
     pub display_name: String,
+    /// A short biography for the author page; may be empty.
+    pub bio: String,
 }
 
 impl NewAccount {
@@ -52,6 +54,13 @@ impl NewAccount {
             return Err(ValidationError::new(
                 "display_name",
                 "must be at most 100 characters",
+            ));
+        }
+        self.bio = self.bio.trim().to_owned();
+        if self.bio.chars().count() > 1000 {
+            return Err(ValidationError::new(
+                "bio",
+                "must be at most 1000 characters",
             ));
         }
         Ok(self)
@@ -100,6 +109,7 @@ mod tests {
             username: username.into(),
             email: email.into(),
             display_name: String::new(),
+            bio: String::new(),
         }
     }
 

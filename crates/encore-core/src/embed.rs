@@ -140,10 +140,13 @@ impl Embed {
         let mut html = format!("<figure class=\"embed {}\"", self.provider.class());
         if let Some(src) = &self.player_url {
             html.push_str(&format!(
-                " data-embed-src=\"{}\" data-embed-kind=\"{kind}\" data-embed-provider=\"{name}\" data-embed-height=\"{}\"",
-                escape_attr(src),
-                self.height
+                " data-embed-src=\"{}\" data-embed-kind=\"{kind}\" data-embed-provider=\"{name}\"",
+                escape_attr(src)
             ));
+            // Videos take their height from the 16:9 frame; audio players have a fixed one.
+            if !self.is_video {
+                html.push_str(&format!(" data-embed-height=\"{}\"", self.height));
+            }
         }
         html.push_str(&format!(
             "><a href=\"{}\">{verb} on {name}</a></figure>\n",

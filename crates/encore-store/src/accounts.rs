@@ -45,8 +45,8 @@ impl Accounts<'_> {
         password_hash: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Account> {
-        const SQL: &str = "INSERT INTO accounts (username, email, display_name, password_hash, created_at) \
-                           VALUES ($1, $2, $3, $4, $5) RETURNING id, username, display_name, bio";
+        const SQL: &str = "INSERT INTO accounts (username, email, display_name, bio, password_hash, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, username, display_name, bio";
         // Which unique index fired is not reported by SQLite; look first for a precise message,
         // and let the index settle races.
         if self.by_username(&account.username).await?.is_some() {
@@ -59,6 +59,7 @@ impl Accounts<'_> {
             .bind(&account.username)
             .bind(&account.email)
             .bind(&account.display_name)
+            .bind(&account.bio)
             .bind(password_hash)
             .bind(now)
             .fetch_one(pool)

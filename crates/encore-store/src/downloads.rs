@@ -33,6 +33,14 @@ pub(crate) struct DownloadRow {
 }
 
 impl DownloadRow {
+    fn into_stored(self) -> StoredDownload {
+        let storage_key = self.storage_key.clone();
+        StoredDownload {
+            download: self.into_download(),
+            storage_key,
+        }
+    }
+
     pub(crate) fn into_download(self) -> Download {
         Download {
             id: DownloadId(self.id),
@@ -110,6 +118,27 @@ impl Downloads<'_> {
                 storage_key,
             }
         }))
+    }
+
+    /// A download of this site that at least one public post offers. Files attached only to
+    /// drafts or scheduled posts stay private until their post is public.
+    pub async fn public_by_id(
+        &self,
+        site: SiteId,
+        id: DownloadId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredDownload>> {
+        const SQL: &str = "SELECT d.id, d.file_name, d.content_type, d.byte_size, d.sha256, d.storage_key, d.download_count \
+                           FROM downloads d WHERE d.site_id = $1 AND d.id = $2 AND EXISTS ( \
+                             SELECT 1 FROM post_downloads pd JOIN posts p ON p.id = pd.post_id \
+                             WHERE pd.download_id = d.id AND p.status = 'published' AND p.published_at <= $3)";
+        let row: Option<DownloadRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .bind(now)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(DownloadRow::into_stored))
     }
 
     /// Counts one download. Committed (and, on SQLite, synced) before it returns, so a counted

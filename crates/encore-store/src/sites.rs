@@ -111,17 +111,44 @@ impl Sites<'_> {
         Ok(row.into_site())
     }
 
+    /// Changes a site's one-line description.
+    pub async fn set_tagline(&self, id: SiteId, tagline: &str) -> Result<()> {
+        const SQL: &str = "UPDATE sites SET tagline = $1 WHERE id = $2";
+        let n = write!(self.store, |pool| sqlx::query(SQL)
+            .bind(tagline.trim())
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Makes sure a default site exists, creating it from `site` when missing; when it exists,
     /// brings its title and base URL in line with `site` (the configuration file is the source of
     /// truth for the default site). Returns the default site.
     pub async fn ensure_default(&self, site: &NewSite, now: DateTime<Utc>) -> Result<Site> {
         if let Some(existing) = self.default_site().await? {
-            const SQL: &str = "UPDATE sites SET title = $1, base_url = $2 WHERE id = $3";
+            const SQL: &str =
+                "UPDATE sites SET title = $1, base_url = $2, tagline = $3 WHERE id = $4";
             let base_url = site.base_url.clone().unwrap_or(existing.base_url.clone());
-            if existing.title != site.title || existing.base_url != base_url {
+            // An empty tagline in the configuration means "not configured": keep the stored one.
+            let tagline = if site.tagline.is_empty() {
+                existing.tagline.clone()
+            } else {
+                site.tagline.clone()
+            };
+            if existing.title != site.title
+                || existing.base_url != base_url
+                || existing.tagline != tagline
+            {
                 write!(self.store, |pool| sqlx::query(SQL)
                     .bind(&site.title)
                     .bind(&base_url)
+                    .bind(&tagline)
                     .bind(existing.id.0)
                     .execute(pool)
                     .await

@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 encore_store::backend_tests!(
     bytes_checksum_and_ranges_come_back,
     counts_survive_a_restart,
-    a_download_belongs_to_one_site
+    a_download_belongs_to_one_site,
+    files_of_drafts_stay_private,
 );
 
 async fn read_all(
@@ -133,4 +134,62 @@ async fn a_download_belongs_to_one_site(backend: TestBackend) {
         t.store.downloads().count(b.id, d.id).await,
         Err(StoreError::NotFound)
     ));
+}
+
+async fn files_of_drafts_stay_private(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let site = fixtures::site(&t.store, "music.example").await;
+    let max = fixtures::author(&t.store, &site, "max").await;
+    let unattached = t
+        .store
+        .downloads()
+        .insert(site.id, "loose.txt", Bytes::from_static(b"1"), now())
+        .await
+        .unwrap();
+    let drafted = t
+        .store
+        .downloads()
+        .insert(site.id, "draft.txt", Bytes::from_static(b"2"), now())
+        .await
+        .unwrap();
+    let public = t
+        .store
+        .downloads()
+        .insert(site.id, "public.txt", Bytes::from_static(b"3"), now())
+        .await
+        .unwrap();
+    PostBuilder::new(&site, &max, "Draft")
+        .draft()
+        .download(drafted.id)
+        .insert(&t.store)
+        .await;
+    PostBuilder::new(&site, &max, "Live")
+        .download(public.id)
+        .insert(&t.store)
+        .await;
+    let downloads = t.store.downloads();
+    assert!(
+        downloads
+            .public_by_id(site.id, unattached.id, now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        downloads
+            .public_by_id(site.id, drafted.id, now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        downloads
+            .public_by_id(site.id, public.id, now())
+            .await
+            .unwrap()
+            .unwrap()
+            .download
+            .file_name,
+        "public.txt"
+    );
 }

@@ -131,6 +131,7 @@ async fn usernames_and_emails_are_unique_regardless_of_case(backend: TestBackend
             username: u.into(),
             email: e.into(),
             display_name: String::new(),
+            bio: String::new(),
         }
         .validate()
         .unwrap()

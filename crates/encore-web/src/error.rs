@@ -1,0 +1,106 @@
+//! The web layer's one error type and its mapping to HTTP responses.
+//!
+//! A handler returns `Result<T, Error>`; `IntoResponse` picks the status and stores an
+//! [`ErrorPage`] in the response's extensions. The `error_pages` middleware in `pages/errors.rs`
+//! turns that into the theme's error page, where it also knows the site. 5xx causes are logged
+//! here and never shown.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use encore_store::StoreError;
+
+/// What went wrong while answering a request.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such page (or not visible to this reader).
+    #[error("not found")]
+    NotFound,
+    /// No site is configured to answer this host.
+    #[error("no site is configured for this host")]
+    NoSite,
+    /// The request itself is malformed; the message says how.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// A byte range outside the file (RFC 9110 §15.5.17); carries the file length.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable(u64),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A template failed.
+    #[error(transparent)]
+    Theme(#[from] crate::theme::ThemeError),
+}
+
+/// Shorthand for handler results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The reader-facing description of an error, left in response extensions for the error page.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    /// Short title, e.g. "Page not found".
+    pub title: &'static str,
+    /// One or two sentences for the reader.
+    pub message: String,
+}
+
+impl Error {
+    fn status_and_page(&self) -> (StatusCode, ErrorPage) {
+        let page = |title, message: &str| ErrorPage {
+            title,
+            message: message.to_owned(),
+        };
+        match self {
+            Error::NotFound | Error::Store(StoreError::NotFound) => (
+                StatusCode::NOT_FOUND,
+                page(
+                    "Page not found",
+                    "There is nothing at this address. It may have moved, or it may never have existed.",
+                ),
+            ),
+            Error::NoSite => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                page(
+                    "No blog here yet",
+                    "This Encore instance has no site for this address. Run `encore migrate` or `encore site add`.",
+                ),
+            ),
+            Error::BadRequest(why) => (StatusCode::BAD_REQUEST, page("Bad request", why)),
+            Error::RangeNotSatisfiable(_) => (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                page(
+                    "Range not satisfiable",
+                    "The requested part of the file lies beyond its end.",
+                ),
+            ),
+            Error::Store(_) | Error::Theme(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page(
+                    "Something went wrong",
+                    "The page could not be shown because of a problem on our side. Please try again in a moment.",
+                ),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, page) = self.status_and_page();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = (status, page.message.clone()).into_response();
+        if let Error::RangeNotSatisfiable(len) = self {
+            if let Ok(v) = format!("bytes */{len}").parse() {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::CONTENT_RANGE, v);
+            }
+        }
+        response.extensions_mut().insert(page);
+        response
+    }
+}

@@ -1,0 +1,95 @@
+//! The shared shape of every post list: home, archives, categories, tags, authors.
+
+use crate::{
+    error::{Error, Result},
+    meta,
+    pages::render,
+    state::AppState,
+    views::{Layout, Pager, SummaryView, page_path},
+};
+use axum::response::{IntoResponse, Redirect, Response};
+use encore_core::{paging::PageRequest, site::Site};
+use encore_store::posts::PostFilter;
+use serde::Serialize;
+
+/// What distinguishes one list from another.
+pub(crate) struct ListSpec {
+    /// Which posts.
+    pub filter: PostFilter,
+    /// The address of page 1.
+    pub base: String,
+    /// The heading (`None` on the home page, which shows the site title).
+    pub heading: Option<String>,
+    /// What the heading names: "Category", "Tag", "Author", "Archive".
+    pub label: Option<&'static str>,
+    /// Text under the heading.
+    pub description: String,
+    /// Whether an empty first page is a 404 (archives) or an empty-state page (home).
+    pub empty_is_not_found: bool,
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    layout: Layout,
+    heading: Option<String>,
+    label: Option<&'static str>,
+    description: String,
+    posts: Vec<SummaryView>,
+    pager: Pager,
+}
+
+/// Renders page `number` of a list; page 1 asked for as `/page/1` redirects to the base.
+pub(crate) async fn render_list(
+    app: &AppState,
+    site: &Site,
+    spec: ListSpec,
+    number: u32,
+) -> Result<Response> {
+    if number == 1 {
+        // Only reached through an explicit `/page/1`.
+        return Ok(Redirect::permanent(&spec.base).into_response());
+    }
+    list(app, site, spec, number).await
+}
+
+/// Renders the first page of a list.
+pub(crate) async fn render_first(app: &AppState, site: &Site, spec: ListSpec) -> Result<Response> {
+    list(app, site, spec, 1).await
+}
+
+async fn list(app: &AppState, site: &Site, spec: ListSpec, number: u32) -> Result<Response> {
+    let now = encore_store::now();
+    let request = PageRequest::new(number, app.settings.posts_per_page).ok_or(Error::NotFound)?;
+    let page = app
+        .store
+        .posts()
+        .list(site.id, spec.filter, request, now)
+        .await?;
+    if page.is_past_end() || (spec.empty_is_not_found && page.items.is_empty()) {
+        return Err(Error::NotFound);
+    }
+    let path = page_path(&spec.base, number);
+    let title = match (&spec.heading, number) {
+        (Some(h), 1) => Some(h.clone()),
+        (Some(h), n) => Some(format!("{h} – page {n}")),
+        (None, 1) => None,
+        (None, n) => Some(format!("Page {n}")),
+    };
+    let head = meta::page_head(site, title.as_deref(), &spec.description, &path);
+    let layout = Layout::load(app, site, &path, head, now).await?;
+    let pager = Pager {
+        number: page.number,
+        total: page.total_pages,
+        prev: page.prev().map(|n| page_path(&spec.base, n)),
+        next: page.next().map(|n| page_path(&spec.base, n)),
+    };
+    let context = ListPage {
+        layout,
+        heading: spec.heading,
+        label: spec.label,
+        description: spec.description,
+        posts: page.items.iter().map(SummaryView::new).collect(),
+        pager,
+    };
+    Ok(render(app, "list.html", &context)?.into_response())
+}

@@ -1,0 +1,155 @@
+//! The home page, single posts, and standalone pages.
+
+use crate::{
+    error::{Error, Result},
+    extract::{CurrentSite, Params},
+    meta,
+    pages::{
+        archives,
+        lists::{ListSpec, render_first, render_list},
+        render,
+    },
+    state::AppState,
+    views::{Layout, PostView},
+};
+use axum::{
+    extract::State,
+    http::Uri,
+    response::{IntoResponse, Redirect, Response},
+};
+use encore_core::{post::PostKind, series::SeriesNav, slug};
+use encore_store::posts::{PostFilter, PostLink};
+use serde::Serialize;
+
+fn home_spec() -> ListSpec {
+    ListSpec {
+        filter: PostFilter::All,
+        base: "/".into(),
+        heading: None,
+        label: None,
+        description: String::new(),
+        empty_is_not_found: false,
+    }
+}
+
+/// `GET /`: the newest posts.
+pub async fn home(State(app): State<AppState>, CurrentSite(site): CurrentSite) -> Result<Response> {
+    render_first(&app, &site, home_spec()).await
+}
+
+/// `GET /page/{n}`: older posts.
+pub async fn home_page(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params(n): Params<u32>,
+) -> Result<Response> {
+    render_list(&app, &site, home_spec(), n).await
+}
+
+#[derive(Serialize)]
+struct PostPage {
+    layout: Layout,
+    post: PostView,
+    series: Option<SeriesNav>,
+    older: Option<PostLink>,
+    newer: Option<PostLink>,
+}
+
+/// `GET /{yyyy}/{mm}/{dd}/{slug}`: one post. A post found under another date (its date was
+/// changed) redirects to its current address.
+pub async fn show(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params((year, month, day, slug)): Params<(u32, u32, u32, String)>,
+    uri: Uri,
+) -> Result<Response> {
+    if !slug::is_valid(&slug)
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || year > 9999
+    {
+        return Err(Error::NotFound);
+    }
+    let now = encore_store::now();
+    let post = app
+        .store
+        .posts()
+        .public_by_slug(site.id, PostKind::Post, &slug, now)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let canonical = post.summary.path();
+    if uri.path() != canonical {
+        return Ok(Redirect::permanent(&canonical).into_response());
+    }
+    let series = match post.series {
+        Some((series_id, _)) => match app.store.series().by_id(site.id, series_id).await? {
+            Some(series) => {
+                let parts = app
+                    .store
+                    .series()
+                    .public_parts(site.id, series_id, now)
+                    .await?;
+                SeriesNav::locate(series, parts, post.summary.id)
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let (older, newer) = app
+        .store
+        .posts()
+        .neighbours(site.id, &post.summary, now)
+        .await?;
+    let view = PostView::new(&site, &post);
+    let head = meta::post_head(&site, &view, series.as_ref());
+    let layout = Layout::load(&app, &site, &canonical, head, now).await?;
+    Ok(render(
+        &app,
+        "post.html",
+        &PostPage {
+            layout,
+            post: view,
+            series,
+            older,
+            newer,
+        },
+    )?
+    .into_response())
+}
+
+#[derive(Serialize)]
+struct PagePage {
+    layout: Layout,
+    post: PostView,
+}
+
+/// `GET /{first}`: a year archive (`/1985`) or a standalone page (`/about`).
+pub async fn section(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params(first): Params<String>,
+) -> Result<Response> {
+    if slug::is_year(&first) {
+        return archives::year(&app, &site, &first, 1).await;
+    }
+    if !slug::is_valid(&first) {
+        return Err(Error::NotFound);
+    }
+    let now = encore_store::now();
+    let page = app
+        .store
+        .posts()
+        .public_by_slug(site.id, PostKind::Page, &first, now)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let view = PostView::new(&site, &page);
+    let mut head = meta::page_head(
+        &site,
+        Some(&view.summary.title),
+        &view.summary.excerpt,
+        &view.summary.path,
+    );
+    head.meta[0].1 = "article".into();
+    let layout = Layout::load(&app, &site, &view.summary.path, head, now).await?;
+    Ok(render(&app, "page.html", &PagePage { layout, post: view })?.into_response())
+}

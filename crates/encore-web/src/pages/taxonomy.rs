@@ -1,0 +1,91 @@
+//! Category and tag pages.
+
+use crate::{
+    error::{Error, Result},
+    extract::{CurrentSite, Params},
+    pages::lists::{ListSpec, render_first, render_list},
+    state::AppState,
+};
+use axum::{extract::State, response::Response};
+use encore_core::{site::Site, slug};
+use encore_store::posts::PostFilter;
+
+async fn category_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSpec> {
+    if !slug::is_valid(slug) {
+        return Err(Error::NotFound);
+    }
+    let category = app
+        .store
+        .taxonomy()
+        .category_by_slug(site.id, slug)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(ListSpec {
+        filter: PostFilter::Category(category.id),
+        base: format!("/category/{}", category.slug),
+        heading: Some(category.name),
+        label: Some("Category"),
+        description: category.description,
+        empty_is_not_found: true,
+    })
+}
+
+async fn tag_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSpec> {
+    if !slug::is_valid(slug) {
+        return Err(Error::NotFound);
+    }
+    let tag = app
+        .store
+        .taxonomy()
+        .tag_by_slug(site.id, slug)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(ListSpec {
+        filter: PostFilter::Tag(tag.id),
+        base: format!("/tag/{}", tag.slug),
+        heading: Some(tag.name),
+        label: Some("Tag"),
+        description: String::new(),
+        empty_is_not_found: true,
+    })
+}
+
+/// `GET /category/{slug}`.
+pub async fn category(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params(slug): Params<String>,
+) -> Result<Response> {
+    let spec = category_spec(&app, &site, &slug).await?;
+    render_first(&app, &site, spec).await
+}
+
+/// `GET /category/{slug}/page/{n}`.
+pub async fn category_page(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params((slug, n)): Params<(String, u32)>,
+) -> Result<Response> {
+    let spec = category_spec(&app, &site, &slug).await?;
+    render_list(&app, &site, spec, n).await
+}
+
+/// `GET /tag/{slug}`.
+pub async fn tag(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params(slug): Params<String>,
+) -> Result<Response> {
+    let spec = tag_spec(&app, &site, &slug).await?;
+    render_first(&app, &site, spec).await
+}
+
+/// `GET /tag/{slug}/page/{n}`.
+pub async fn tag_page(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params((slug, n)): Params<(String, u32)>,
+) -> Result<Response> {
+    let spec = tag_spec(&app, &site, &slug).await?;
+    render_list(&app, &site, spec, n).await
+}

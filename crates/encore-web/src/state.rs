@@ -1,0 +1,34 @@
+//! The state every handler shares.
+
+use crate::theme::Theme;
+use encore_store::Store;
+use std::sync::Arc;
+
+/// Shared, cheaply cloned application state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Database and media.
+    pub store: Store,
+    /// Templates and assets.
+    pub theme: Arc<Theme>,
+    /// Settings the web layer reads.
+    pub settings: Arc<Settings>,
+}
+
+/// Web settings from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Posts per page on the home page and archives.
+    pub posts_per_page: u32,
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(store: Store, theme: Theme, settings: Settings) -> AppState {
+        AppState {
+            store,
+            theme: Arc::new(theme),
+            settings: Arc::new(settings),
+        }
+    }
+}

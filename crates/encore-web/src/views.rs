@@ -1,0 +1,366 @@
+//! View models: what templates receive. Handlers turn core types into these, so templates only
+//! print prepared values (dates formatted, paths built, HTML sanitized) and hold no logic.
+
+use crate::{error::Result, state::AppState};
+use chrono::{DateTime, Utc};
+use encore_core::{
+    download::Download,
+    markdown,
+    post::{Post, PostSummary},
+    site::Site,
+    taxonomy::{Category, Tag},
+    tracks::Track,
+};
+use encore_store::posts::PostLink;
+use serde::Serialize;
+
+/// What every page's frame shows: site, navigation, sidebar, and the `<head>`.
+#[derive(Debug, Serialize)]
+pub struct Layout {
+    /// The site's title, tagline and address.
+    pub site: SiteView,
+    /// The site's pages, for the menu.
+    pub nav: Vec<PostLink>,
+    /// Series, categories and archive years with counts.
+    pub sidebar: Sidebar,
+    /// `<title>`, description, canonical link, OpenGraph and JSON-LD.
+    pub head: Head,
+    /// Appended to asset URLs for cache busting.
+    pub asset_version: String,
+    /// The path of the current page, to mark the active menu entry.
+    pub path: String,
+}
+
+/// The site as templates show it.
+#[derive(Debug, Serialize)]
+pub struct SiteView {
+    /// Blog title.
+    pub title: String,
+    /// One-line description.
+    pub tagline: String,
+    /// Public base URL.
+    pub base_url: String,
+}
+
+/// The contents of `<head>` that vary per page.
+#[derive(Debug, Default, Serialize)]
+pub struct Head {
+    /// The full `<title>`.
+    pub title: String,
+    /// The meta description.
+    pub description: String,
+    /// The absolute canonical URL.
+    pub canonical: String,
+    /// OpenGraph (and Twitter card) `(property, content)` pairs.
+    pub meta: Vec<(String, String)>,
+    /// schema.org JSON-LD, already escaped for a `<script>` element.
+    pub jsonld: Option<String>,
+}
+
+/// The sidebar's lists.
+#[derive(Debug, Default, Serialize)]
+pub struct Sidebar {
+    /// Series with their public part counts.
+    pub series: Vec<LinkCount>,
+    /// Categories with their public post counts.
+    pub categories: Vec<LinkCount>,
+    /// Archive years with their public post counts.
+    pub years: Vec<LinkCount>,
+}
+
+/// A sidebar link with a count.
+#[derive(Debug, Serialize)]
+pub struct LinkCount {
+    /// Link text.
+    pub name: String,
+    /// Site-relative address.
+    pub path: String,
+    /// How many posts.
+    pub count: i64,
+}
+
+/// A plain link.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    /// Link text.
+    pub name: String,
+    /// Site-relative address.
+    pub path: String,
+}
+
+/// A date, for people and for machines.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    /// "27 November 1985".
+    pub display: String,
+    /// RFC 3339, for `<time datetime>` and structured data.
+    pub iso: String,
+}
+
+impl DateView {
+    /// Formats a UTC time.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        DateView {
+            display: at.format("%-d %B %Y").to_string(),
+            iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
+/// A post in a list.
+#[derive(Debug, Serialize)]
+pub struct SummaryView {
+    /// Headline.
+    pub title: String,
+    /// Address.
+    pub path: String,
+    /// Teaser text.
+    pub excerpt: String,
+    /// Release date.
+    pub date: Option<DateView>,
+    /// Author link.
+    pub author: LinkView,
+    /// Category links.
+    pub categories: Vec<LinkView>,
+}
+
+impl SummaryView {
+    /// Prepares a summary for a list.
+    pub fn new(s: &PostSummary) -> Self {
+        SummaryView {
+            title: s.title.clone(),
+            path: s.path(),
+            excerpt: s.excerpt.clone(),
+            date: s.published_at.map(DateView::new),
+            author: author_link(&s.author.username, &s.author.display_name),
+            categories: s.categories.iter().map(category_link).collect(),
+        }
+    }
+}
+
+/// A single post or page, ready to print.
+#[derive(Debug, Serialize)]
+pub struct PostView {
+    /// What lists show, too.
+    pub summary: SummaryView,
+    /// Absolute URL.
+    pub url: String,
+    /// Last change.
+    pub updated: DateView,
+    /// Tag links.
+    pub tags: Vec<LinkView>,
+    /// The body, rendered and sanitized.
+    pub body_html: String,
+    /// The track listing.
+    pub tracks: Vec<TrackView>,
+    /// Files offered.
+    pub downloads: Vec<DownloadView>,
+}
+
+impl PostView {
+    /// Renders a post for its page.
+    pub fn new(site: &Site, post: &Post) -> Self {
+        let summary = SummaryView::new(&post.summary);
+        PostView {
+            url: site.url(&summary.path),
+            summary,
+            updated: DateView::new(post.updated_at),
+            tags: post.tags.iter().map(tag_link).collect(),
+            body_html: markdown::render(&post.body),
+            tracks: post.tracks.iter().map(TrackView::new).collect(),
+            downloads: post.downloads.iter().map(DownloadView::new).collect(),
+        }
+    }
+}
+
+/// One row of a track listing.
+#[derive(Debug, Serialize)]
+pub struct TrackView {
+    /// 1-based position.
+    pub position: u32,
+    /// Performer.
+    pub artist: String,
+    /// Song title.
+    pub title: String,
+    /// `m:ss`, when known.
+    pub duration: Option<String>,
+    /// ISO 8601, when known.
+    pub duration_iso: Option<String>,
+}
+
+impl TrackView {
+    fn new(t: &Track) -> Self {
+        TrackView {
+            position: t.position,
+            artist: t.artist.clone(),
+            title: t.title.clone(),
+            duration: t.duration_display(),
+            duration_iso: t.duration_iso8601(),
+        }
+    }
+}
+
+/// A download as the post shows it.
+#[derive(Debug, Serialize)]
+pub struct DownloadView {
+    /// File name.
+    pub file_name: String,
+    /// Address that serves it.
+    pub path: String,
+    /// Human-readable size.
+    pub size: String,
+    /// Exact size in bytes.
+    pub bytes: u64,
+    /// Hex SHA-256.
+    pub sha256: String,
+    /// Media type without parameters.
+    pub kind: String,
+    /// Times downloaded.
+    pub count: u64,
+}
+
+impl DownloadView {
+    fn new(d: &Download) -> Self {
+        DownloadView {
+            file_name: d.file_name.clone(),
+            path: d.path(),
+            size: d.size_display(),
+            bytes: d.byte_size,
+            sha256: d.sha256.clone(),
+            kind: d
+                .content_type
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            count: d.download_count,
+        }
+    }
+}
+
+/// Links to the neighbouring pages of a paginated list.
+#[derive(Debug, Serialize)]
+pub struct Pager {
+    /// This page.
+    pub number: u32,
+    /// Pages in all.
+    pub total: u32,
+    /// Address of the newer page.
+    pub prev: Option<String>,
+    /// Address of the older page.
+    pub next: Option<String>,
+}
+
+/// The address of page `n` of a list whose first page is `base`.
+pub fn page_path(base: &str, n: u32) -> String {
+    match (n, base) {
+        (1, _) => base.to_owned(),
+        (n, "/") => format!("/page/{n}"),
+        (n, base) => format!("{base}/page/{n}"),
+    }
+}
+
+/// Link to an author page.
+pub fn author_link(username: &str, display_name: &str) -> LinkView {
+    LinkView {
+        name: display_name.to_owned(),
+        path: format!("/author/{username}"),
+    }
+}
+
+/// Link to a category page.
+pub fn category_link(c: &Category) -> LinkView {
+    LinkView {
+        name: c.name.clone(),
+        path: format!("/category/{}", c.slug),
+    }
+}
+
+/// Link to a tag page.
+pub fn tag_link(t: &Tag) -> LinkView {
+    LinkView {
+        name: t.name.clone(),
+        path: format!("/tag/{}", t.slug),
+    }
+}
+
+impl Layout {
+    /// A frame without menu or sidebar (used when the database cannot provide them).
+    pub fn bare(app: &AppState, site: &Site, path: &str, head: Head) -> Layout {
+        Layout {
+            site: SiteView {
+                title: site.title.clone(),
+                tagline: site.tagline.clone(),
+                base_url: site.base_url.clone(),
+            },
+            nav: Vec::new(),
+            sidebar: Sidebar::default(),
+            head,
+            asset_version: app.theme.version.clone(),
+            path: path.to_owned(),
+        }
+    }
+
+    /// The full frame for `path`: menu pages and sidebar lists as of `now`.
+    pub async fn load(
+        app: &AppState,
+        site: &Site,
+        path: &str,
+        head: Head,
+        now: DateTime<Utc>,
+    ) -> Result<Layout> {
+        let mut layout = Layout::bare(app, site, path, head);
+        layout.nav = app.store.posts().public_pages(site.id, now).await?;
+        let series = app.store.series().in_use(site.id, now).await?;
+        let categories = app.store.taxonomy().categories_in_use(site.id, now).await?;
+        let years = app.store.posts().archive_years(site.id, now).await?;
+        layout.sidebar = Sidebar {
+            series: series
+                .into_iter()
+                .map(|c| LinkCount {
+                    name: c.item.title.clone(),
+                    path: c.item.path(),
+                    count: c.posts,
+                })
+                .collect(),
+            categories: categories
+                .into_iter()
+                .map(|c| LinkCount {
+                    name: c.item.name.clone(),
+                    path: format!("/category/{}", c.item.slug),
+                    count: c.posts,
+                })
+                .collect(),
+            years: years
+                .into_iter()
+                .map(|y| LinkCount {
+                    name: y.year.to_string(),
+                    path: format!("/{}", y.year),
+                    count: y.posts,
+                })
+                .collect(),
+        };
+        Ok(layout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn page_paths_keep_page_one_at_the_base() {
+        assert_eq!(page_path("/", 1), "/");
+        assert_eq!(page_path("/", 2), "/page/2");
+        assert_eq!(page_path("/category/1985", 3), "/category/1985/page/3");
+    }
+
+    #[test]
+    fn dates_read_naturally() {
+        let d = DateView::new(Utc.with_ymd_and_hms(1985, 11, 27, 9, 5, 0).unwrap());
+        assert_eq!(d.display, "27 November 1985");
+        assert_eq!(d.iso, "1985-11-27T09:05:00Z");
+    }
+}

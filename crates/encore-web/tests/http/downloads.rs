@@ -1,0 +1,173 @@
+//! Downloads: bytes, checksum, headers, ranges and the durable counter.
+
+use crate::support::{PostBuilder, TestApp, between, location};
+use bytes::Bytes;
+use encore_store::testing::{TestBackend, fixtures::now};
+use reqwest::{Method, StatusCode, header};
+use sha2::{Digest, Sha256};
+
+encore_store::backend_tests!(
+    a_download_arrives_whole_with_its_checksum_and_is_counted,
+    ranges_resume_a_download_without_counting_it_again,
+    conditional_and_head_requests_are_not_downloads,
+    files_of_hidden_posts_are_not_served,
+);
+
+const CONTENT: &[u8] =
+    b"ROCKY IV sleeve notes\n 1. Survivor - Burning Heart\n 2. John Cafferty - Hearts on Fire\n";
+
+/// A post offering one file; returns (post path, download path, sha256).
+async fn post_with_file(app: &TestApp, draft: bool) -> (String, String, String) {
+    let file = app
+        .store
+        .downloads()
+        .insert(
+            app.site.id,
+            "rocky iv notes.txt",
+            Bytes::from_static(CONTENT),
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut post = PostBuilder::new(
+        &app.site,
+        &app.author,
+        if draft { "Draft" } else { "Rocky IV" },
+    )
+    .download(file.id);
+    if draft {
+        post = post.draft();
+    }
+    post.insert(&app.store).await;
+    let day = (now() - chrono::Duration::days(1)).format("%Y/%m/%d");
+    (
+        format!("/{day}/rocky-iv"),
+        format!("/download/{}/rocky%20iv%20notes.txt", file.id),
+        file.sha256,
+    )
+}
+
+async fn a_download_arrives_whole_with_its_checksum_and_is_counted(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let (post, download, sha) = post_with_file(&app, false).await;
+    let page = app.page(&post).await;
+    let card = between(&page, "<li class=\"download\">", "</li>").unwrap();
+    assert!(card.contains(&format!("href=\"{download}\"")), "{card}");
+    let meta = format!("text/plain · {} bytes · downloaded 0 times", CONTENT.len());
+    assert!(card.contains(&meta), "{card}");
+    assert!(card.contains(&format!("<code>{sha}</code>")));
+
+    let response = app.get(&download).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let h = response.headers().clone();
+    assert_eq!(h[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+    assert_eq!(
+        h[header::CONTENT_LENGTH],
+        CONTENT.len().to_string().as_str()
+    );
+    assert_eq!(
+        h[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"rocky iv notes.txt\"; filename*=UTF-8''rocky%20iv%20notes.txt"
+    );
+    assert_eq!(h[header::ETAG], format!("\"{sha}\"").as_str());
+    assert_eq!(h[header::ACCEPT_RANGES], "bytes");
+    let body = response.bytes().await.unwrap();
+    assert_eq!(body.as_ref(), CONTENT);
+    assert_eq!(
+        hex::encode(Sha256::digest(&body)),
+        sha,
+        "the bytes match the published checksum"
+    );
+
+    app.get(&download).await.bytes().await.unwrap();
+    assert!(
+        app.page(&post).await.contains("downloaded 2 times"),
+        "each download is counted"
+    );
+}
+
+async fn ranges_resume_a_download_without_counting_it_again(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let (post, download, sha) = post_with_file(&app, false).await;
+    let first = app
+        .request(Method::GET, &download)
+        .header(header::RANGE, "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        first.headers()[header::CONTENT_RANGE],
+        format!("bytes 0-9/{}", CONTENT.len()).as_str()
+    );
+    let mut joined = first.bytes().await.unwrap().to_vec();
+    let rest = app
+        .request(Method::GET, &download)
+        .header(header::RANGE, "bytes=10-")
+        .header(header::IF_RANGE, format!("\"{sha}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), StatusCode::PARTIAL_CONTENT);
+    joined.extend_from_slice(&rest.bytes().await.unwrap());
+    assert_eq!(joined, CONTENT);
+    assert!(
+        app.page(&post).await.contains("downloaded 1 time"),
+        "resuming is the same download"
+    );
+
+    let beyond = app
+        .request(Method::GET, &download)
+        .header(header::RANGE, "bytes=5000-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        beyond.headers()[header::CONTENT_RANGE],
+        format!("bytes */{}", CONTENT.len()).as_str()
+    );
+    // A stale If-Range gets the whole, current file.
+    let stale = app
+        .request(Method::GET, &download)
+        .header(header::RANGE, "bytes=10-")
+        .header(header::IF_RANGE, "\"old\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::OK);
+    assert_eq!(stale.bytes().await.unwrap().as_ref(), CONTENT);
+}
+
+async fn conditional_and_head_requests_are_not_downloads(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let (post, download, sha) = post_with_file(&app, false).await;
+    let head = app.request(Method::HEAD, &download).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(
+        head.headers()[header::CONTENT_LENGTH],
+        CONTENT.len().to_string().as_str()
+    );
+    let cached = app
+        .request(Method::GET, &download)
+        .header(header::IF_NONE_MATCH, format!("\"{sha}\""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+    assert!(app.page(&post).await.contains("downloaded 0 times"));
+    // A wrong file name in the address redirects to the right one.
+    let renamed = app
+        .get(&download.replace("rocky%20iv%20notes", "old-name"))
+        .await;
+    assert_eq!(
+        (renamed.status(), location(&renamed)),
+        (StatusCode::PERMANENT_REDIRECT, download.clone())
+    );
+}
+
+async fn files_of_hidden_posts_are_not_served(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, download, _) = post_with_file(&app, true).await;
+    assert_eq!(app.get(&download).await.status(), StatusCode::NOT_FOUND);
+}

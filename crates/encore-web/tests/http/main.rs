@@ -1,0 +1,11 @@
+//! HTTP tests: a real server on an ephemeral port, driven over loopback with reqwest, on
+//! SQLite and on PostgreSQL. They assert what a reader sees.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod archives;
+mod downloads;
+mod posts;
+mod security;
+mod sites;

@@ -1,0 +1,168 @@
+//! The command-line interface: arguments (clap) and one module per command.
+
+mod serve;
+mod sites;
+mod users;
+
+use crate::config::{Config, Overrides};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use encore_core::site::{NewSite, Site};
+use encore_store::{PoolOptions, Store, StoreOptions};
+use std::{net::SocketAddr, path::PathBuf};
+
+const SETTINGS_HELP: &str = "\
+CONFIGURATION
+  Settings come from defaults, then encore.toml in the working directory (or --config FILE), then
+  ENCORE_* environment variables, then flags. Keys (TOML name / environment variable):
+    listen              ENCORE_LISTEN              address to listen on (127.0.0.1:8080)
+    data_dir            ENCORE_DATA_DIR            SQLite file and media store (./encore-data)
+    database_url        ENCORE_DATABASE_URL        sqlite://PATH or postgres://USER:PASS@HOST/DB
+    site_title          ENCORE_SITE_TITLE          title of the default site
+    site_tagline        ENCORE_SITE_TAGLINE        one-line description of the default site
+    base_url            ENCORE_BASE_URL            public address of the default site
+    theme_dir           ENCORE_THEME_DIR           directory overriding the built-in theme
+    posts_per_page      ENCORE_POSTS_PER_PAGE      posts per list page, 1-100 (10)
+    db_max_connections  ENCORE_DB_MAX_CONNECTIONS  database pool size (8)
+    log                 ENCORE_LOG                 log filter, e.g. info or encore=debug (info)
+
+EXAMPLES
+  encore demo                          run a demo music blog at http://127.0.0.1:8080
+  encore serve --listen 0.0.0.0:8080   serve the configured sites
+  encore site add --host music.example.org --title \"Side B\"
+  printf '%s\\n' \"$PASSWORD\" | encore user add --username max --email max@example.org --password-stdin";
+
+/// Encore: a self-hosted blog engine with an embedded database.
+#[derive(Debug, Parser)]
+#[command(name = "encore", version, about, after_long_help = SETTINGS_HELP)]
+pub struct Cli {
+    /// Read settings from this TOML file instead of ./encore.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Keep the database and media here (overrides data_dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Encore's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the configured sites (applies pending migrations first).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 or [::]:80 (overrides listen).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Fill the default site with a demo music blog on its first run, then serve it.
+    Demo {
+        /// Address to listen on (overrides listen).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage sites (blogs) served by this instance.
+    #[command(subcommand)]
+    Site(sites::SiteCommand),
+}
+
+impl Cli {
+    /// The flags that override configuration values.
+    pub fn overrides(&self) -> Overrides {
+        let listen = match &self.command {
+            Command::Serve { listen } | Command::Demo { listen } => *listen,
+            _ => None,
+        };
+        Overrides {
+            listen,
+            data_dir: self.data_dir.clone(),
+        }
+    }
+}
+
+/// Runs a command.
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { .. } => serve::run(config, false).await,
+        Command::Demo { .. } => serve::run(config, true).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            println!(
+                "Database {} is up to date.",
+                encore_store::redact_url(&config.database_url())
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::User(cmd) => users::run(cmd, config).await,
+        Command::Site(cmd) => sites::run(cmd, config).await,
+    }
+}
+
+/// Opens the store, creating the data directory when needed, and applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let options = StoreOptions {
+        database_url: config.database_url(),
+        media_dir: config.data_dir.join("media"),
+        pool: PoolOptions {
+            max_connections: config.db_max_connections,
+            ..PoolOptions::default()
+        },
+    };
+    let store = Store::open(&options).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            encore_store::redact_url(&options.database_url)
+        )
+    })?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply database migrations")?;
+    Ok(store)
+}
+
+/// Makes sure the default site exists and matches the configuration.
+pub async fn default_site(
+    store: &Store,
+    config: &Config,
+    base_url: &str,
+    fallback_title: &str,
+) -> anyhow::Result<Site> {
+    let host = url_host(base_url).unwrap_or_else(|| "localhost".into());
+    let title = config
+        .site_title
+        .clone()
+        .unwrap_or_else(|| fallback_title.to_owned());
+    let new = NewSite {
+        host,
+        title,
+        tagline: config.site_tagline.clone().unwrap_or_default(),
+        base_url: Some(base_url.to_owned()),
+        is_default: true,
+    }
+    .validate()
+    .map_err(|e| anyhow::anyhow!("invalid default site: {e}"))?;
+    Ok(store
+        .sites()
+        .ensure_default(&new, encore_store::now())
+        .await?)
+}
+
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    encore_core::site::normalize_host(authority)
+}

@@ -1,0 +1,75 @@
+//! `encore serve` and `encore demo`.
+
+use crate::{cli, config::Config, demo};
+use anyhow::Context;
+use encore_web::{AppState, Settings, Theme};
+use tokio::net::TcpListener;
+
+/// Title of the default site when the configuration names none.
+const DEFAULT_TITLE: &str = "My Encore blog";
+
+/// Opens the store, prepares the default site (with demo content when `demo`), and serves
+/// until Ctrl-C or SIGTERM.
+pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
+    let store = cli::open_store(&config).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let bound = listener.local_addr()?;
+    let base_url = config.base_url_for(bound);
+    let fallback_title = if demo {
+        demo::SITE_TITLE
+    } else {
+        DEFAULT_TITLE
+    };
+    let site = cli::default_site(&store, &config, &base_url, fallback_title).await?;
+    if demo {
+        if demo::seed(&store, &site, &config).await? {
+            println!(
+                "Created the demo music blog in {}.",
+                config.data_dir.display()
+            );
+        } else {
+            println!("The demo content is already in place; serving it as it is.");
+        }
+    }
+    let theme = Theme::new(config.theme_dir.clone());
+    let state = AppState::new(
+        store.clone(),
+        theme,
+        Settings {
+            posts_per_page: config.posts_per_page,
+        },
+    );
+    println!(
+        "Encore is running at http://{bound} (site \"{}\", public address {}). Press Ctrl-C to stop.",
+        site.title, site.base_url
+    );
+    tracing::info!(%bound, database = %encore_store::redact_url(&config.database_url()), "serving");
+    encore_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,236 @@
+//! Configuration: defaults, then `encore.toml`, then `ENCORE_*` environment variables, then
+//! command-line flags. Parsed once in `main` and passed down as a value.
+
+use anyhow::{Context, bail};
+use encore_store::redact_url;
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+/// Every setting, with its default. The same names work as TOML keys and, upper-cased with an
+/// `ENCORE_` prefix, as environment variables (`data_dir` ↔ `ENCORE_DATA_DIR`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port the server listens on. Default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database and the media store; created when missing.
+    /// Default `encore-data` in the working directory.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`. Default: SQLite at
+    /// `{data_dir}/encore.db`.
+    pub database_url: Option<String>,
+    /// Title of the default site. Default "My Encore blog" (the demo uses its own).
+    pub site_title: Option<String>,
+    /// One-line description of the default site. Default empty.
+    pub site_tagline: Option<String>,
+    /// Public address of the default site, used in canonical links and shared links.
+    /// Default `http://{listen}` (with `127.0.0.1` for an unspecified address).
+    pub base_url: Option<String>,
+    /// A theme directory whose `templates/` and `static/` files override the built-in theme.
+    pub theme_dir: Option<PathBuf>,
+    /// Posts per page on the home page and archives (1–100). Default 10.
+    pub posts_per_page: u32,
+    /// Database connections (PostgreSQL) or read connections (SQLite). Default 8.
+    pub db_max_connections: u32,
+    /// Log filter in `tracing` syntax, e.g. `info` or `encore=debug`. Default `info`.
+    pub log: String,
+}
+
+/// The keys an `ENCORE_*` variable may set; other `ENCORE_` variables (`ENCORE_TEST_PG_URL`) are
+/// not configuration.
+const KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "site_title",
+    "site_tagline",
+    "base_url",
+    "theme_dir",
+    "posts_per_page",
+    "db_max_connections",
+    "log",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("encore-data"),
+            database_url: None,
+            site_title: None,
+            site_tagline: None,
+            base_url: None,
+            theme_dir: None,
+            posts_per_page: 10,
+            db_max_connections: 8,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Values given as command-line flags, which win over everything else.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    /// `--listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// `--data-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads the configuration. `file` is `--config`; without it `encore.toml` is read when present.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    bail!("the configuration file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None if Path::new("encore.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("encore.toml"))
+            }
+            None => {}
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("ENCORE_").only(KEYS))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .context("invalid configuration")?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if !(1..=100).contains(&self.posts_per_page) {
+            bail!(
+                "posts_per_page must be between 1 and 100, not {}",
+                self.posts_per_page
+            );
+        }
+        if let Some(url) = &self.base_url {
+            encore_core::site::normalize_base_url(url).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        if let Some(url) = &self.database_url {
+            encore_store::Backend::from_url(url)?;
+        }
+        Ok(())
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("encore.db").display()))
+    }
+
+    /// The public base URL for a server bound to `bound`.
+    pub fn base_url_for(&self, bound: SocketAddr) -> String {
+        match &self.base_url {
+            Some(url) => encore_core::site::normalize_base_url(url).unwrap_or_else(|_| url.clone()),
+            None => {
+                let mut addr = bound;
+                if addr.ip().is_unspecified() {
+                    addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                format!("http://{addr}")
+            }
+        }
+    }
+}
+
+/// Prints the settings with the database password hidden.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url()))
+            .field("site_title", &self.site_title)
+            .field("base_url", &self.base_url)
+            .field("theme_dir", &self.theme_dir)
+            .field("posts_per_page", &self.posts_per_page)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_env_and_flags_layer_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "encore.toml",
+                "posts_per_page = 5\nsite_title = \"From file\"\nlisten = \"127.0.0.1:9000\"",
+            )?;
+            jail.set_env("ENCORE_SITE_TITLE", "From env");
+            jail.set_env("ENCORE_TEST_PG_URL", "postgres://ignored");
+            let flags = Overrides {
+                listen: Some("127.0.0.1:9999".parse().unwrap()),
+                data_dir: None,
+            };
+            let config = Config::load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(config.posts_per_page, 5);
+            assert_eq!(config.site_title.as_deref(), Some("From env"));
+            assert_eq!(config.listen.port(), 9999);
+            assert_eq!(config.database_url(), "sqlite://encore-data/encore.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("encore.toml", "posts_per_pages = 5")?;
+            assert!(
+                Config::load(None, &Overrides::default()).is_err(),
+                "a typo must not pass silently"
+            );
+            jail.create_file("encore.toml", "posts_per_page = 0")?;
+            assert!(Config::load(None, &Overrides::default()).is_err());
+            jail.create_file("encore.toml", "database_url = \"mysql://x\"")?;
+            assert!(Config::load(None, &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let config = Config {
+            database_url: Some("postgres://encore:s3cret@db/encore".into()),
+            ..Config::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn base_urls_default_to_the_bound_address() {
+        let config = Config::default();
+        assert_eq!(
+            config.base_url_for("0.0.0.0:8080".parse().unwrap()),
+            "http://127.0.0.1:8080"
+        );
+        let set = Config {
+            base_url: Some("https://blog.example/".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            set.base_url_for("127.0.0.1:1".parse().unwrap()),
+            "https://blog.example"
+        );
+    }
+}
