@@ -93,12 +93,12 @@ impl IntoResponse for Error {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, page.message.clone()).into_response();
-        if let Error::RangeNotSatisfiable(len) = self {
-            if let Ok(v) = format!("bytes */{len}").parse() {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::CONTENT_RANGE, v);
-            }
+        if let Error::RangeNotSatisfiable(len) = self
+            && let Ok(value) = format!("bytes */{len}").parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::CONTENT_RANGE, value);
         }
         response.extensions_mut().insert(page);
         response

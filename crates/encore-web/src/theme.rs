@@ -1,5 +1,6 @@
-//! The theme: Jinja templates and static assets. The default theme is compiled into the binary;
-//! a theme directory on disk overrides any of its files by path (`templates/post.html`,
+//! The theme: Jinja templates and static assets.
+//!
+//! The default theme is compiled into the binary; a theme directory on disk overrides any of its files by path (`templates/post.html`,
 //! `static/style.css`), so a blogger can change one template without copying the rest.
 
 use minijinja::{AutoEscape, Environment, Value, value::Serde};
@@ -57,10 +58,11 @@ impl Theme {
             // minijinja's HTML escaping also encodes `/`, which turns every link into
             // `&#x2f;2026&#x2f;…`: valid, but needlessly hard to read. Escape the five characters
             // that matter in text and quoted attributes, and leave the rest to the default.
-            if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() {
-                if let Some(text) = value.as_str() {
-                    return Ok(out.write_str(&escape_html(text))?);
-                }
+            if matches!(state.auto_escape(), AutoEscape::Html)
+                && !value.is_safe()
+                && let Some(text) = value.as_str()
+            {
+                return Ok(out.write_str(&escape_html(text))?);
             }
             minijinja::escape_formatter(out, state, value)
         });

@@ -166,6 +166,7 @@ impl fmt::Debug for Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return figment::Error.
 mod tests {
     use super::*;
 
@@ -203,6 +204,20 @@ mod tests {
             assert!(Config::load(None, &Overrides::default()).is_err());
             jail.create_file("encore.toml", "database_url = \"mysql://x\"")?;
             assert!(Config::load(None, &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_sample_configuration_is_valid_and_matches_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("encore.toml", include_str!("../../../encore.toml.example"))?;
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            let defaults = Config::default();
+            assert_eq!(config.listen, defaults.listen);
+            assert_eq!(config.data_dir, defaults.data_dir);
+            assert_eq!(config.posts_per_page, defaults.posts_per_page);
+            assert_eq!(config.site_title.as_deref(), Some("My Encore blog"));
             Ok(())
         });
     }

@@ -1,6 +1,8 @@
 //! `encore`: the command-line entry point. Parses arguments, loads the configuration, sets up
 //! logging, and hands over to the command. No business logic lives here.
 
+// Doc comments in `cli` are `--help` text, which clap prints as written: no Markdown there.
+#[allow(clippy::doc_markdown)]
 mod cli;
 mod config;
 mod demo;

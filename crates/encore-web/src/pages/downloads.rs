@@ -1,5 +1,7 @@
-//! `GET /download/{id}/{name}`: streams a file with its type, length, disposition and ETag,
-//! answers byte ranges, and counts each download durably before sending a byte.
+//! Downloads: `GET /download/{id}/{name}`.
+//!
+//! Streams a file with its type, length, disposition and `ETag`, answers byte ranges, and counts
+//! each download durably before sending a byte.
 
 use crate::{
     error::{Error, Result},
@@ -126,10 +128,10 @@ pub async fn get(
         // Revalidate every time, so that each real download reaches us and is counted.
         .header(header::CACHE_CONTROL, "no-cache");
     if none_match(header_str(header::IF_NONE_MATCH), &etag) {
-        return Ok(response
+        return response
             .status(StatusCode::NOT_MODIFIED)
             .body(Body::empty())
-            .map_err(|_| Error::NotFound)?);
+            .map_err(|_| Error::NotFound);
     }
     // If-Range: a range only applies to the representation the client already has part of.
     let range_header = match header_str(header::IF_RANGE) {

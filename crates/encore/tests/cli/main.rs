@@ -1,0 +1,7 @@
+//! End-to-end tests of the `encore` binary: commands, the demo, restarts and crashes.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod commands;
+mod demo;

@@ -1,0 +1,140 @@
+//! Running the real binary: one-shot commands and servers that print their address.
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+/// The `encore` binary Cargo built for these tests.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_encore"))
+}
+
+/// A command run in `dir` with no `ENCORE_*` settings inherited from the developer's shell.
+pub fn encore(dir: &Path) -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.current_dir(dir).env("ENCORE_LOG", "warn");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("ENCORE_") && key != "ENCORE_TEST_PG_URL" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// Runs a command to completion, feeding `stdin`.
+pub fn run(mut cmd: Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A running `encore serve`/`encore demo`; killed (SIGKILL, no goodbye) when dropped.
+pub struct Server {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Everything it printed to stdout before it announced its address.
+    pub banner: String,
+}
+
+impl Server {
+    /// Starts `cmd` (which must listen on 127.0.0.1:0) and waits for its address.
+    pub fn start(mut cmd: Command) -> Server {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut banner = String::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                banner.push_str(&line);
+                banner.push('\n');
+                if let Some(rest) = line.strip_prefix("Encore is running at ") {
+                    let url = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = tx.send((url, banner.clone()));
+                }
+            }
+        });
+        let (url, banner) = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server announces its address within a minute");
+        Server { child, url, banner }
+    }
+
+    /// Kills the process the hard way, as a crash or power cut would, and waits for it.
+    pub fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        client()
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = html.find(start)? + start.len();
+    let to = html[from..].find(end)? + from;
+    Some(&html[from..to])
+}
+
+pub fn all_between<'a>(html: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(from) = rest.find(start) {
+        let after = &rest[from + start.len()..];
+        let Some(to) = after.find(end) else { break };
+        out.push(&after[..to]);
+        rest = &after[to + end.len()..];
+    }
+    out
+}
