@@ -6,7 +6,7 @@ use encore_web::{AppState, Settings, Theme};
 use tokio::net::TcpListener;
 
 /// Title of the default site when the configuration names none.
-const DEFAULT_TITLE: &str = "My Encore blog";
+pub const DEFAULT_TITLE: &str = "My Encore blog";
 
 /// Opens the store, prepares the default site (with demo content when `demo`), and serves
 /// until Ctrl-C or SIGTERM.

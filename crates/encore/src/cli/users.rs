@@ -75,10 +75,15 @@ pub async fn run(command: UserCommand, config: Config) -> anyhow::Result<()> {
                 found
                     .with_context(|| format!("no site with host {host}; see `encore site list`"))?
             }
-            None => {
-                let base = config.base_url_for(config.listen);
-                cli::default_site(&store, &config, &base, "My Encore blog").await?
-            }
+            // An existing default site is left as the server configured it; only a fresh
+            // database gets one made from the configuration here.
+            None => match store.sites().default_site().await? {
+                Some(site) => site,
+                None => {
+                    let base = config.base_url_for(config.listen);
+                    cli::default_site(&store, &config, &base, super::serve::DEFAULT_TITLE).await?
+                }
+            },
         };
         let now = encore_store::now();
         let created = match store.accounts().insert(&account, Some(&hash), now).await {

@@ -223,3 +223,31 @@ fn bad_configuration_is_reported_clearly() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn adding_a_user_leaves_the_served_sites_address_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = encore(dir.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+    let server = Server::start(cmd);
+    let mut cmd = encore(dir.path());
+    cmd.args([
+        "user",
+        "add",
+        "--username",
+        "eva",
+        "--email",
+        "eva@example.org",
+        "--password-stdin",
+    ]);
+    let out = run(cmd, "a long enough passphrase\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let home = server.page("/").await;
+    assert!(
+        home.contains(&format!(
+            "<link rel=\"canonical\" href=\"{}/\">",
+            server.url
+        )),
+        "{home}"
+    );
+}
