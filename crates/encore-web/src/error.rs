@@ -32,6 +32,9 @@ pub enum Error {
     /// A template failed.
     #[error(transparent)]
     Theme(#[from] crate::theme::ThemeError),
+    /// A response could not be built (a stored value that is not a valid header, say).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Shorthand for handler results.
@@ -75,7 +78,7 @@ impl Error {
                     "The requested part of the file lies beyond its end.",
                 ),
             ),
-            Error::Store(_) | Error::Theme(_) => (
+            Error::Store(_) | Error::Theme(_) | Error::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 page(
                     "Something went wrong",

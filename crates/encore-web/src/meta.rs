@@ -128,6 +128,22 @@ pub fn post_head(site: &Site, post: &PostView, series: Option<&SeriesNav>) -> He
     }
 }
 
+/// The `<head>` of a standalone page (About): like [`page_head`], but an article to OpenGraph.
+pub fn standalone_head(site: &Site, post: &PostView) -> Head {
+    let mut head = page_head(
+        site,
+        Some(&post.summary.title),
+        &post.summary.excerpt,
+        &post.summary.path,
+    );
+    for (property, content) in &mut head.meta {
+        if property == "og:type" {
+            *content = "article".to_owned();
+        }
+    }
+    head
+}
+
 /// The `<head>` of any other page.
 pub fn page_head(site: &Site, title: Option<&str>, description: &str, path: &str) -> Head {
     let canonical = site.url(path);

@@ -131,7 +131,7 @@ pub async fn get(
         return response
             .status(StatusCode::NOT_MODIFIED)
             .body(Body::empty())
-            .map_err(|_| Error::NotFound);
+            .map_err(|e| Error::Internal(e.to_string()));
     }
     // If-Range: a range only applies to the representation the client already has part of.
     let range_header = match header_str(header::IF_RANGE) {
@@ -157,7 +157,9 @@ pub async fn get(
         .header(header::CONTENT_LENGTH, length)
         .header(header::CONTENT_DISPOSITION, disposition(&file.file_name));
     if method == Method::HEAD {
-        return response.body(Body::empty()).map_err(|_| Error::NotFound);
+        return response
+            .body(Body::empty())
+            .map_err(|e| Error::Internal(e.to_string()));
     }
     // A download is a GET that starts at the first byte; resuming a partial one is not a new one.
     if range.as_ref().is_none_or(|r| r.start == 0) {
@@ -166,7 +168,7 @@ pub async fn get(
     let stream = app.store.downloads().bytes(&stored, range).await?;
     response
         .body(Body::from_stream(stream))
-        .map_err(|_| Error::NotFound)
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 #[cfg(test)]

@@ -143,13 +143,7 @@ pub async fn section(
         .await?
         .ok_or(Error::NotFound)?;
     let view = PostView::new(&site, &page);
-    let mut head = meta::page_head(
-        &site,
-        Some(&view.summary.title),
-        &view.summary.excerpt,
-        &view.summary.path,
-    );
-    head.meta[0].1 = "article".into();
+    let head = meta::standalone_head(&site, &view);
     let layout = Layout::load(&app, &site, &view.summary.path, head, now).await?;
     Ok(render(&app, "page.html", &PagePage { layout, post: view })?.into_response())
 }
