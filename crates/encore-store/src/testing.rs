@@ -179,6 +179,24 @@ pub mod fixtures {
         account
     }
 
+    /// The category `name` of `site`, created when missing.
+    pub async fn category(
+        store: &Store,
+        site: &Site,
+        name: &str,
+    ) -> encore_core::taxonomy::Category {
+        store
+            .taxonomy()
+            .ensure_category(site.id, name, "")
+            .await
+            .unwrap()
+    }
+
+    /// The tag `name` of `site`, created when missing.
+    pub async fn tag(store: &Store, site: &Site, name: &str) -> encore_core::taxonomy::Tag {
+        store.taxonomy().ensure_tag(site.id, name).await.unwrap()
+    }
+
     /// A published post builder: `PostBuilder::new(&site, &author, "Title").at(days_ago).insert(&store)`.
     pub struct PostBuilder(pub NewPost);
 
@@ -252,6 +270,29 @@ pub mod fixtures {
             let post = self.0.validate().unwrap();
             store.posts().insert(&post, now()).await.unwrap()
         }
+    }
+}
+
+/// Reading rendered pages in tests without an HTML parser: the markup is ours and stable.
+pub mod html {
+    /// The text between `start` and the next `end` after it.
+    pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+        let from = html.find(start)? + start.len();
+        let to = html[from..].find(end)? + from;
+        Some(&html[from..to])
+    }
+
+    /// Every text between `start` and `end`, in order.
+    pub fn all_between<'a>(html: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        let mut rest = html;
+        while let Some(from) = rest.find(start) {
+            let after = &rest[from + start.len()..];
+            let Some(to) = after.find(end) else { break };
+            out.push(&after[..to]);
+            rest = &after[to + end.len()..];
+        }
+        out
     }
 }
 

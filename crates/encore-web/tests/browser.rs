@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 // Shared with the HTTP tests; this binary uses only part of it.
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "http/support.rs"]
 mod support;
 
@@ -67,15 +67,13 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args},
         }}});
-        let created: Value = http
-            .post(format!("{base}/session"))
-            .json(&capabilities)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let created = send(
+            &http,
+            reqwest::Method::POST,
+            &format!("{base}/session"),
+            &capabilities,
+        )
+        .await;
         let session = created["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no session: {created}"))
@@ -91,16 +89,7 @@ impl Browser {
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
-        let response: Value = self
-            .http
-            .request(method, url)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let response = send(&self.http, method, &url, &body).await;
         assert!(
             response["value"].get("error").is_none(),
             "WebDriver {path}: {response}"
@@ -143,6 +132,18 @@ impl Browser {
         )
         .await;
     }
+}
+
+/// One WebDriver call: a JSON request, a JSON answer.
+async fn send(http: &reqwest::Client, method: reqwest::Method, url: &str, body: &Value) -> Value {
+    http.request(method, url)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 impl Drop for Browser {

@@ -28,18 +28,8 @@ async fn a_post_keeps_its_listing_categories_and_tags(backend: TestBackend) {
     let t = TestStore::new(backend).await;
     let site = fixtures::site(&t.store, "music.example").await;
     let author = fixtures::author(&t.store, &site, "max").await;
-    let year = t
-        .store
-        .taxonomy()
-        .ensure_category(site.id, "1985", "")
-        .await
-        .unwrap();
-    let tag = t
-        .store
-        .taxonomy()
-        .ensure_tag(site.id, "Soundtracks")
-        .await
-        .unwrap();
+    let year = fixtures::category(&t.store, &site, "1985").await;
+    let tag = fixtures::tag(&t.store, &site, "Soundtracks").await;
     let tracks =
         parse_listing("Survivor – Burning Heart\nJames Brown – Living in America (4:42)").unwrap();
     let id = PostBuilder::new(&site, &author, "Rocky IV")
@@ -94,12 +84,7 @@ async fn a_post_keeps_its_listing_categories_and_tags(backend: TestBackend) {
     assert_eq!(post.summary.excerpt, "All about Rocky IV.");
     // ensure_* returns the existing row the second time.
     assert_eq!(
-        t.store
-            .taxonomy()
-            .ensure_category(site.id, "1985", "")
-            .await
-            .unwrap()
-            .id,
+        fixtures::category(&t.store, &site, "1985").await.id,
         year.id
     );
 }
@@ -108,12 +93,7 @@ async fn drafts_and_scheduled_posts_stay_hidden_until_their_time(backend: TestBa
     let t = TestStore::new(backend).await;
     let site = fixtures::site(&t.store, "music.example").await;
     let author = fixtures::author(&t.store, &site, "max").await;
-    let cat = t
-        .store
-        .taxonomy()
-        .ensure_category(site.id, "1985", "")
-        .await
-        .unwrap();
+    let cat = fixtures::category(&t.store, &site, "1985").await;
     PostBuilder::new(&site, &author, "Visible")
         .category(cat.id)
         .insert(&t.store)
@@ -292,18 +272,8 @@ async fn filters_select_by_category_tag_author_and_date(backend: TestBackend) {
     let site = fixtures::site(&t.store, "music.example").await;
     let max = fixtures::author(&t.store, &site, "max").await;
     let eva = fixtures::author(&t.store, &site, "eva").await;
-    let y85 = t
-        .store
-        .taxonomy()
-        .ensure_category(site.id, "1985", "")
-        .await
-        .unwrap();
-    let synth = t
-        .store
-        .taxonomy()
-        .ensure_tag(site.id, "synth")
-        .await
-        .unwrap();
+    let y85 = fixtures::category(&t.store, &site, "1985").await;
+    let synth = fixtures::tag(&t.store, &site, "synth").await;
     let in_1985 = Utc.with_ymd_and_hms(1985, 11, 27, 10, 0, 0).unwrap();
     PostBuilder::new(&site, &max, "Rocky IV")
         .at(in_1985)
@@ -418,12 +388,7 @@ async fn one_sites_posts_never_show_on_another(backend: TestBackend) {
             .is_empty()
     );
     // The database refuses to file a post of site A under a category of site B.
-    let b_cat = t
-        .store
-        .taxonomy()
-        .ensure_category(b.id, "Elsewhere", "")
-        .await
-        .unwrap();
+    let b_cat = fixtures::category(&t.store, &b, "Elsewhere").await;
     let post = PostBuilder::new(&a, &max, "Crossing")
         .category(b_cat.id)
         .0

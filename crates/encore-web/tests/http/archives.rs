@@ -29,12 +29,7 @@ async fn category_tag_and_author_pages_list_their_posts(backend: TestBackend) {
         .ensure_category(app.site.id, "1985", "The year of the Walkman.")
         .await
         .unwrap();
-    let synth = app
-        .store
-        .taxonomy()
-        .ensure_tag(app.site.id, "Synthesizers")
-        .await
-        .unwrap();
+    let synth = fixtures::tag(&app.store, &app.site, "Synthesizers").await;
     let eva = fixtures::author(&app.store, &app.site, "eva").await;
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
         .days_ago(2)
@@ -129,12 +124,7 @@ async fn the_series_page_lists_parts_in_reading_order(backend: TestBackend) {
 
 async fn the_sidebar_counts_only_public_posts(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
-    let cat = app
-        .store
-        .taxonomy()
-        .ensure_category(app.site.id, "1985", "")
-        .await
-        .unwrap();
+    let cat = fixtures::category(&app.store, &app.site, "1985").await;
     let at = |y| Utc.with_ymd_and_hms(y, 6, 1, 12, 0, 0).unwrap();
     PostBuilder::new(&app.site, &app.author, "A")
         .at(at(1985))

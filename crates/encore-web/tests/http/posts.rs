@@ -3,7 +3,10 @@
 use crate::support::{PostBuilder, TestApp, all_between, between, json_ld, location};
 use chrono::{Duration, TimeZone, Utc};
 use encore_core::tracks::parse_listing;
-use encore_store::testing::{TestBackend, fixtures::now};
+use encore_store::testing::{
+    TestBackend,
+    fixtures::{self, now},
+};
 use reqwest::StatusCode;
 
 encore_store::backend_tests!(
@@ -120,18 +123,8 @@ async fn the_post_page_describes_itself_to_machines(backend: TestBackend) {
         .insert(app.site.id, "Great Soundtracks of 1985", "", "", now())
         .await
         .unwrap();
-    let cat = app
-        .store
-        .taxonomy()
-        .ensure_category(app.site.id, "1985", "")
-        .await
-        .unwrap();
-    let tag = app
-        .store
-        .taxonomy()
-        .ensure_tag(app.site.id, "Soundtracks")
-        .await
-        .unwrap();
+    let cat = fixtures::category(&app.store, &app.site, "1985").await;
+    let tag = fixtures::tag(&app.store, &app.site, "Soundtracks").await;
     let tracks =
         parse_listing("Survivor – Burning Heart (3:51)\nJames Brown – Living in America").unwrap();
     let at = Utc.with_ymd_and_hms(2026, 9, 19, 9, 30, 0).unwrap();
@@ -210,18 +203,8 @@ async fn the_post_page_describes_itself_to_machines(backend: TestBackend) {
 
 async fn drafts_and_scheduled_posts_are_nowhere_until_their_time(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
-    let cat = app
-        .store
-        .taxonomy()
-        .ensure_category(app.site.id, "1985", "")
-        .await
-        .unwrap();
-    let tag = app
-        .store
-        .taxonomy()
-        .ensure_tag(app.site.id, "hidden")
-        .await
-        .unwrap();
+    let cat = fixtures::category(&app.store, &app.site, "1985").await;
+    let tag = fixtures::tag(&app.store, &app.site, "hidden").await;
     PostBuilder::new(&app.site, &app.author, "Visible Post")
         .category(cat.id)
         .insert(&app.store)

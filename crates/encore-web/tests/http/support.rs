@@ -110,25 +110,7 @@ pub fn location(response: &Response) -> String {
         .unwrap_or_default()
 }
 
-/// The text between `start` and the next `end` after it.
-pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = html.find(start)? + start.len();
-    let to = html[from..].find(end)? + from;
-    Some(&html[from..to])
-}
-
-/// Every text between `start` and `end`, in order.
-pub fn all_between<'a>(html: &'a str, start: &str, end: &str) -> Vec<&'a str> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(from) = rest.find(start) {
-        let after = &rest[from + start.len()..];
-        let Some(to) = after.find(end) else { break };
-        out.push(&after[..to]);
-        rest = &after[to + end.len()..];
-    }
-    out
-}
+pub use encore_store::testing::html::{all_between, between};
 
 /// The schema.org JSON-LD of a page, parsed.
 pub fn json_ld(html: &str) -> serde_json::Value {

@@ -121,20 +121,4 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = html.find(start)? + start.len();
-    let to = html[from..].find(end)? + from;
-    Some(&html[from..to])
-}
-
-pub fn all_between<'a>(html: &'a str, start: &str, end: &str) -> Vec<&'a str> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(from) = rest.find(start) {
-        let after = &rest[from + start.len()..];
-        let Some(to) = after.find(end) else { break };
-        out.push(&after[..to]);
-        rest = &after[to + end.len()..];
-    }
-    out
-}
+pub use encore_store::testing::html::{all_between, between};
