@@ -12,6 +12,7 @@ pub mod media;
 pub mod posts;
 pub mod series;
 pub mod sites;
+pub mod spam;
 pub mod taxonomy;
 
 use backend::Db;
@@ -140,6 +141,11 @@ impl Store {
     /// Downloads: their records, counters and bytes.
     pub fn downloads(&self) -> downloads::Downloads<'_> {
         downloads::Downloads { store: self }
+    }
+
+    /// The spam service's keys, usage, checks, reports and blocklists.
+    pub fn spam(&self) -> spam::Spam<'_> {
+        spam::Spam { store: self }
     }
 
     /// Answers whether the database responds, for health checks.

@@ -7,3 +7,4 @@ mod posts;
 mod schema;
 mod series;
 mod sites_and_accounts;
+mod spam;

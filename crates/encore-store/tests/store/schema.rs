@@ -11,6 +11,7 @@ fn family(column: &str, declared: &str) -> &'static str {
     match declared.to_ascii_lowercase().as_str() {
         "integer" | "bigint" => "integer",
         "boolean" => "boolean",
+        "real" | "double precision" => "float",
         "timestamp with time zone" => "timestamp",
         // SQLite keeps timestamps as RFC 3339 text; by convention their columns end in `_at`.
         "text" if column.ends_with("_at") => "timestamp",
