@@ -4,8 +4,11 @@
 //! - [`model`] is an online logistic regression over those features.
 //! - [`eval`] cross-validates the model on a labelled corpus.
 
+pub mod client;
 pub mod engine;
 pub mod eval;
 pub mod features;
 pub mod model;
 pub mod params;
+pub mod server;
+pub mod service;

@@ -1,0 +1,680 @@
+//! The spam service: keys, usage, rate limits and learning around the [`Engine`], kept in an Encore store.
+//!
+//! Durability, by kind of write:
+//! - keys, blocklists and reports (submit-spam/ham) are committed before the call answers;
+//! - check records and usage counts are written in batches every [`ServiceOptions::flush_every`] (and on shutdown),
+//!   so a check costs no disk sync; a crash can lose the last batch of those logs, never a report or a key.
+//!
+//! What a key has learned is rebuilt on first use by replaying its reports over the base model, so it always
+//! matches the reports on record.
+
+use crate::engine::{Blocklist, Context, Engine, Judgement};
+use crate::model::Overlay;
+use crate::params::CommentValues;
+use chrono::{DateTime, Utc};
+use encore_store::{
+    Store, StoreError,
+    spam::{BlockKind, CheckRecord, SpamKey},
+};
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+/// How the service behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceOptions {
+    /// Calls per second allowed per key (comment-check and submits), with bursts of twice that; 0 for no limit.
+    pub rate_per_second: f64,
+    /// How often check records and usage counts are written.
+    pub flush_every: Duration,
+    /// How long a key's row and blocklist are trusted before they are read again (revocations and blocklist edits
+    /// made by another process show up within this time).
+    pub refresh_every: Duration,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        Self {
+            rate_per_second: 50.0,
+            flush_every: Duration::from_millis(250),
+            refresh_every: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why a call was not answered with a verdict.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    /// The call is invalid (unknown or revoked key, missing field, bad body); the text explains.
+    #[error("{0}")]
+    Invalid(String),
+    /// The key sent more calls than its rate allows; retry after the duration.
+    #[error("rate limit exceeded; retry in {0:?}")]
+    RateLimited(Duration),
+    /// The store failed; the call can be retried.
+    #[error("the spam service cannot reach its database")]
+    Unavailable,
+}
+
+impl From<StoreError> for Refusal {
+    fn from(err: StoreError) -> Self {
+        tracing::error!(error = %err, "spam service store error");
+        Refusal::Unavailable
+    }
+}
+
+/// A comment-check answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The verdict and why.
+    pub judgement: Judgement,
+    /// The id of this check (`X-akismet-guid`).
+    pub guid: String,
+}
+
+/// The usage-limit answer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Usage {
+    /// Checks allowed this month, or `"none"`.
+    pub limit: serde_json::Value,
+    /// Checks made this month.
+    pub usage: i64,
+    /// Usage as a share of the limit, in percent with two decimals (`"0.00"` without a limit).
+    pub percentage: String,
+    /// Whether usage is over the limit.
+    pub throttled: bool,
+}
+
+/// The spam service. Cheap to clone.
+#[derive(Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    engine: Engine,
+    store: Store,
+    options: ServiceOptions,
+    keys: RwLock<HashMap<String, Arc<KeyState>>>,
+    pending: Mutex<Pending>,
+    flushing: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Pending {
+    checks: Vec<CheckRecord>,
+    usage: HashMap<(i64, String), i64>,
+}
+
+/// Most check records held in memory while the database is unreachable; later checks are answered unrecorded.
+const MAX_PENDING_CHECKS: usize = 100_000;
+/// Texts remembered per key for the repeated-text signal.
+const RECENT_TEXTS: usize = 20_000;
+
+struct KeyState {
+    row: RwLock<(SpamKey, Instant)>,
+    overlay: RwLock<Overlay>,
+    blocklist: RwLock<Blocklist>,
+    bucket: Mutex<Bucket>,
+    recent: Mutex<Recent>,
+    learning: tokio::sync::Mutex<()>,
+}
+
+impl Service {
+    /// A service over a migrated store, with the built-in base model.
+    pub fn new(store: Store, options: ServiceOptions) -> Self {
+        Self::with_engine(store, options, Engine::seeded())
+    }
+
+    /// A service with a given engine.
+    pub fn with_engine(store: Store, options: ServiceOptions, engine: Engine) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                engine,
+                store,
+                options,
+                keys: RwLock::new(HashMap::new()),
+                pending: Mutex::new(Pending::default()),
+                flushing: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    /// The store the service keeps its records in.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Writes check records and usage counts every [`ServiceOptions::flush_every`] until `shutdown` resolves, then
+    /// once more.
+    pub async fn run_flusher(self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut tick = tokio::time::interval(self.inner.options.flush_every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(err) = self.flush().await {
+                        tracing::warn!(error = %err, "could not write spam check records; will retry");
+                    }
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        if let Err(err) = self.flush().await {
+            tracing::error!(error = %err, "could not write the last spam check records");
+        }
+    }
+
+    /// Writes the check records and usage counts gathered so far. They stay visible in memory until written, and
+    /// are kept for the next try when writing fails.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self.inner.flushing.lock().await;
+        let (checks, usage) = {
+            let pending = lock(&self.inner.pending);
+            (pending.checks.clone(), pending.usage.clone())
+        };
+        let usage_rows: Vec<(i64, String, i64)> = usage
+            .iter()
+            .map(|((k, m), n)| (*k, m.clone(), *n))
+            .collect();
+        let spam = self.inner.store.spam();
+        let usage_written = spam.add_usage(&usage_rows).await;
+        let checks_written = spam.record_checks(&checks).await;
+        let mut pending = lock(&self.inner.pending);
+        if usage_written.is_ok() {
+            for (slot, n) in usage {
+                if let Some(count) = pending.usage.get_mut(&slot) {
+                    *count -= n;
+                    if *count <= 0 {
+                        pending.usage.remove(&slot);
+                    }
+                }
+            }
+        }
+        if checks_written.is_ok() {
+            // Only this task removes checks, and new ones are appended, so the written ones are the first.
+            pending.checks.drain(..checks.len());
+        }
+        usage_written.and(checks_written)
+    }
+
+    /// Issues a new key for a blog.
+    pub async fn add_key(
+        &self,
+        blog: &str,
+        monthly_limit: Option<i64>,
+    ) -> Result<SpamKey, StoreError> {
+        let blog = blog.trim();
+        if blog.is_empty() {
+            return Err(StoreError::Invalid(
+                "blog: give the address of the blog the key is for".into(),
+            ));
+        }
+        self.inner
+            .store
+            .spam()
+            .add_key(&random_hex(8), blog, monthly_limit, encore_store::now())
+            .await
+    }
+
+    /// Answers verify-key: whether the key is issued and not revoked.
+    pub async fn verify_key(&self, key: Option<&str>, blog: &str) -> Result<(), Refusal> {
+        self.key(key).await?;
+        required(blog, "blog")
+    }
+
+    /// Answers comment-check.
+    pub async fn comment_check(
+        &self,
+        key: Option<&str>,
+        values: CommentValues,
+    ) -> Result<Checked, Refusal> {
+        let state = self.key(key).await?;
+        required(&values.blog, "blog")?;
+        required(&values.user_ip, "user_ip")?;
+        state.take_token(self.inner.options.rate_per_second)?;
+        let repeats = if values.is_test {
+            0
+        } else {
+            lock(&state.recent).seen(&values.comment_content)
+        };
+        let judgement = {
+            let overlay = read(&state.overlay);
+            let blocklist = read(&state.blocklist);
+            self.inner.engine.judge(
+                &values,
+                Context {
+                    overlay: Some(&overlay),
+                    blocklist: Some(&blocklist),
+                    repeats,
+                },
+            )
+        };
+        let guid = random_guid();
+        let now = encore_store::now();
+        let key_id = read(&state.row).0.id;
+        let record = CheckRecord {
+            guid: guid.clone(),
+            key_id,
+            checked_at: now,
+            verdict: judgement.verdict.as_str().to_owned(),
+            score: f64::from(judgement.score),
+            reasons: serde_json::to_string(&judgement.reasons).unwrap_or_else(|_| "[]".into()),
+            is_test: values.is_test,
+            comment: serde_json::to_string(&values).unwrap_or_else(|_| "{}".into()),
+        };
+        {
+            let mut pending = lock(&self.inner.pending);
+            if pending.checks.len() < MAX_PENDING_CHECKS {
+                pending.checks.push(record);
+            } else {
+                tracing::error!(
+                    guid,
+                    "the database is behind; this check is answered but not recorded"
+                );
+            }
+            *pending.usage.entry((key_id, month(now))).or_default() += 1;
+        }
+        Ok(Checked { judgement, guid })
+    }
+
+    /// Answers submit-spam (`spam = true`) or submit-ham: records the report, then learns it. Test calls are
+    /// acknowledged and not learned.
+    pub async fn submit(
+        &self,
+        key: Option<&str>,
+        mut values: CommentValues,
+        spam: bool,
+    ) -> Result<(), Refusal> {
+        let state = self.key(key).await?;
+        required(&values.blog, "blog")?;
+        state.take_token(self.inner.options.rate_per_second)?;
+        if values.is_test {
+            return Ok(());
+        }
+        let key_id = read(&state.row).0.id;
+        let guid = Some(values.guid.trim())
+            .filter(|g| !g.is_empty())
+            .map(str::to_owned);
+        if values.comment_content.is_empty()
+            && let Some(guid) = &guid
+            && let Some(check) = self.recorded_check(key_id, guid).await?
+            && let Ok(original) = serde_json::from_str::<CommentValues>(&check.comment)
+        {
+            // A client that sends only the guid back gets the values it checked.
+            values = CommentValues {
+                guid: guid.clone(),
+                ..original
+            };
+        }
+        if values.comment_content.trim().is_empty() && values.comment_author.trim().is_empty() {
+            return Err(Refusal::Invalid(
+                "Empty \"comment_content\" value: nothing to learn from".into(),
+            ));
+        }
+        let _serial = state.learning.lock().await;
+        let json = serde_json::to_string(&values).unwrap_or_else(|_| "{}".into());
+        self.inner
+            .store
+            .spam()
+            .add_report(key_id, guid.as_deref(), spam, &json, encore_store::now())
+            .await?;
+        let mut overlay = write(&state.overlay);
+        self.inner.engine.learn(&mut overlay, &values, spam);
+        Ok(())
+    }
+
+    /// A check of this key by guid, written or still waiting to be.
+    async fn recorded_check(
+        &self,
+        key_id: i64,
+        guid: &str,
+    ) -> Result<Option<CheckRecord>, StoreError> {
+        let waiting = lock(&self.inner.pending)
+            .checks
+            .iter()
+            .rev()
+            .find(|c| c.key_id == key_id && c.guid == guid)
+            .cloned();
+        match waiting {
+            Some(check) => Ok(Some(check)),
+            None => self.inner.store.spam().check(key_id, guid).await,
+        }
+    }
+
+    /// Answers usage-limit for this month.
+    pub async fn usage_limit(&self, key: Option<&str>) -> Result<Usage, Refusal> {
+        let state = self.key(key).await?;
+        let row = read(&state.row).0.clone();
+        let this_month = month(encore_store::now());
+        let stored = self.inner.store.spam().usage(row.id, &this_month).await?;
+        let pending = lock(&self.inner.pending)
+            .usage
+            .get(&(row.id, this_month))
+            .copied()
+            .unwrap_or(0);
+        let usage = stored + pending;
+        Ok(match row.monthly_limit {
+            Some(limit) => Usage {
+                limit: limit.into(),
+                usage,
+                percentage: format!("{:.2}", usage as f64 * 100.0 / limit as f64),
+                throttled: usage > limit,
+            },
+            None => Usage {
+                limit: "none".into(),
+                usage,
+                percentage: "0.00".into(),
+                throttled: false,
+            },
+        })
+    }
+
+    /// The state of a valid key, loaded (and its reports replayed) on first use.
+    async fn key(&self, key: Option<&str>) -> Result<Arc<KeyState>, Refusal> {
+        let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) else {
+            return Err(Refusal::Invalid("Missing required field: api_key.".into()));
+        };
+        let cached = read(&self.inner.keys).get(key).cloned();
+        let state = match cached {
+            Some(state) => {
+                let stale = read(&state.row).1.elapsed() > self.inner.options.refresh_every;
+                if stale {
+                    self.refresh(key, &state).await?;
+                }
+                state
+            }
+            None => self.load(key).await?,
+        };
+        if read(&state.row).0.revoked_at.is_some() {
+            return Err(Refusal::Invalid(
+                "Invalid API key: it has been revoked.".into(),
+            ));
+        }
+        Ok(state)
+    }
+
+    async fn load(&self, key: &str) -> Result<Arc<KeyState>, Refusal> {
+        let spam = self.inner.store.spam();
+        let Some(row) = spam.key(key).await? else {
+            return Err(Refusal::Invalid("Invalid API key.".into()));
+        };
+        let blocklist = blocklist(spam.blocklist(row.id).await?);
+        let mut overlay = Overlay::default();
+        for report in spam.reports(row.id).await? {
+            if let Ok(values) = serde_json::from_str::<CommentValues>(&report.comment) {
+                self.inner
+                    .engine
+                    .learn(&mut overlay, &values, report.is_spam);
+            }
+        }
+        let state = Arc::new(KeyState {
+            row: RwLock::new((row, Instant::now())),
+            overlay: RwLock::new(overlay),
+            blocklist: RwLock::new(blocklist),
+            bucket: Mutex::new(Bucket::default()),
+            recent: Mutex::new(Recent::default()),
+            learning: tokio::sync::Mutex::new(()),
+        });
+        // Two first calls may race; the first one in wins, so learning is never split across two states.
+        let mut keys = write(&self.inner.keys);
+        Ok(Arc::clone(keys.entry(key.to_owned()).or_insert(state)))
+    }
+
+    async fn refresh(&self, key: &str, state: &KeyState) -> Result<(), Refusal> {
+        let spam = self.inner.store.spam();
+        let Some(row) = spam.key(key).await? else {
+            return Err(Refusal::Invalid("Invalid API key.".into()));
+        };
+        let list = blocklist(spam.blocklist(row.id).await?);
+        *write(&state.blocklist) = list;
+        *write(&state.row) = (row, Instant::now());
+        Ok(())
+    }
+
+    /// Forgets cached key state, so the next call reads keys, blocklists and reports again.
+    pub fn forget_keys(&self) {
+        write(&self.inner.keys).clear();
+    }
+
+    /// The engine judging comments.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// Adds a blocklist entry for a key (by the value clients send).
+    pub async fn block(
+        &self,
+        api_key: &str,
+        kind: BlockKind,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        let spam = self.inner.store.spam();
+        let row = spam.key(api_key).await?.ok_or(StoreError::NotFound)?;
+        spam.block(row.id, kind, value, encore_store::now()).await?;
+        if let Some(state) = read(&self.inner.keys).get(api_key) {
+            // Make the next call re-read the list.
+            write(&state.row).1 =
+                Instant::now() - self.inner.options.refresh_every - Duration::from_secs(1);
+        }
+        Ok(())
+    }
+}
+
+fn required(value: &str, name: &str) -> Result<(), Refusal> {
+    if value.trim().is_empty() {
+        return Err(Refusal::Invalid(format!("Missing required field: {name}.")));
+    }
+    Ok(())
+}
+
+fn blocklist(entries: Vec<(BlockKind, String)>) -> Blocklist {
+    let mut list = Blocklist::default();
+    for (kind, value) in entries {
+        match kind {
+            BlockKind::Word => list.words.push(value),
+            BlockKind::Email => {
+                list.emails.insert(value);
+            }
+            BlockKind::Ip => {
+                list.ips.insert(value);
+            }
+            BlockKind::Domain => {
+                list.domains
+                    .insert(value.trim_start_matches("www.").to_owned());
+            }
+        }
+    }
+    list
+}
+
+impl KeyState {
+    fn take_token(&self, rate: f64) -> Result<(), Refusal> {
+        if rate <= 0.0 {
+            return Ok(());
+        }
+        lock(&self.bucket)
+            .take(rate, Instant::now())
+            .map_err(Refusal::RateLimited)
+    }
+}
+
+/// A token bucket: `rate` tokens a second, holding at most twice that.
+#[derive(Default)]
+struct Bucket {
+    tokens: f64,
+    last: Option<Instant>,
+}
+
+impl Bucket {
+    fn take(&mut self, rate: f64, now: Instant) -> Result<(), Duration> {
+        let capacity = (rate * 2.0).max(1.0);
+        self.tokens = match self.last {
+            None => capacity,
+            Some(last) => {
+                (self.tokens + now.duration_since(last).as_secs_f64() * rate).min(capacity)
+            }
+        };
+        self.last = Some(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - self.tokens) / rate))
+        }
+    }
+}
+
+/// Recently seen texts of one key, for the repeated-text signal.
+#[derive(Default)]
+struct Recent {
+    counts: HashMap<u64, u32>,
+    order: VecDeque<u64>,
+}
+
+impl Recent {
+    /// How often this text was seen before; remembers it. Short texts ("Thanks!") are not counted.
+    fn seen(&mut self, text: &str) -> u32 {
+        let normal: String = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        if normal.chars().count() < 24 {
+            return 0;
+        }
+        let hash = fingerprint(&normal);
+        let count = self.counts.entry(hash).or_insert(0);
+        let before = *count;
+        *count += 1;
+        self.order.push_back(hash);
+        if self.order.len() > RECENT_TEXTS
+            && let Some(old) = self.order.pop_front()
+            && let Some(n) = self.counts.get_mut(&old)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.counts.remove(&old);
+            }
+        }
+        before
+    }
+}
+
+fn fingerprint(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// `YYYY-MM` in UTC.
+fn month(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m").to_string()
+}
+
+/// `bytes` random bytes in lowercase hex.
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    fill_random(&mut buf);
+    let mut out = String::with_capacity(bytes * 2);
+    for b in buf {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// A random (version 4) UUID, as Akismet's guids look.
+fn random_guid() -> String {
+    let mut b = [0u8; 16];
+    fill_random(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().fold(String::with_capacity(32), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    });
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+fn fill_random(buf: &mut [u8]) {
+    if getrandom::fill(buf).is_err() {
+        // The OS generator does not fail on supported systems; if it ever does, fall back to time-seeded bits
+        // rather than answer without a guid.
+        let seed = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
+        let mut rng = crate::model::SplitMix(seed ^ u64::from(std::process::id()));
+        for byte in buf.iter_mut() {
+            *byte = rng.next_u64() as u8;
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_allow_bursts_then_the_rate() {
+        let mut bucket = Bucket::default();
+        let t0 = Instant::now();
+        for _ in 0..4 {
+            assert!(bucket.take(2.0, t0).is_ok());
+        }
+        let wait = bucket.take(2.0, t0).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_millis(500));
+        assert!(bucket.take(2.0, t0 + Duration::from_millis(500)).is_ok());
+    }
+
+    #[test]
+    fn repeated_long_texts_are_counted_and_short_ones_not() {
+        let mut recent = Recent::default();
+        let text = "Thanks for sharing this wonderful article with us";
+        assert_eq!(recent.seen(text), 0);
+        assert_eq!(
+            recent.seen("  THANKS for sharing this wonderful   article with us "),
+            1
+        );
+        assert_eq!(recent.seen("Thanks!"), 0);
+        assert_eq!(recent.seen("Thanks!"), 0);
+    }
+
+    #[test]
+    fn guids_and_keys_look_right() {
+        let guid = random_guid();
+        assert_eq!(guid.len(), 36);
+        assert_eq!(&guid[14..15], "4");
+        assert_ne!(guid, random_guid());
+        let key = random_hex(8);
+        assert_eq!(key.len(), 16);
+        assert!(key.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}
