@@ -19,6 +19,8 @@ const DISCARD_LOGIT: f32 = 9.0;
 const HONEYPOT_WEIGHT: f32 = 12.0;
 /// Weight of each blocklist match.
 const BLOCK_WEIGHT: f32 = 8.0;
+/// The weight shown for a fixed verdict (test identities, administrators); finite, so it stores as JSON.
+const FIXED_LOGIT: f32 = 50.0;
 /// Reasons kept per verdict.
 const REASONS: usize = 6;
 
@@ -170,7 +172,7 @@ impl Engine {
         {
             return fixed(
                 Verdict::Ham,
-                -f32::INFINITY,
+                -FIXED_LOGIT,
                 "the author is an administrator of the blog",
             );
         }
@@ -185,7 +187,7 @@ impl Engine {
         {
             return fixed(
                 Verdict::Spam,
-                f32::INFINITY,
+                FIXED_LOGIT,
                 "Akismet's test identity for spam",
             );
         }

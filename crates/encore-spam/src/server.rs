@@ -217,11 +217,7 @@ pub async fn serve(
     service: Service,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let flusher = tokio::spawn(service.clone().run_flusher(async move {
-        let mut rx = stop_rx;
-        let _ = rx.wait_for(|stopped| *stopped).await;
-    }));
+    let flusher = service.spawn_flusher();
     let app = router(service).layer(tower_http::timeout::TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
         std::time::Duration::from_secs(30),
@@ -229,8 +225,7 @@ pub async fn serve(
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    let _ = stop_tx.send(true);
-    let _ = flusher.await;
+    flusher.stop().await;
     result
 }
 

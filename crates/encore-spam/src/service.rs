@@ -173,6 +173,15 @@ impl Service {
         }
     }
 
+    /// Runs [`Service::run_flusher`] in a task until [`Flusher::stop`].
+    pub fn spawn_flusher(&self) -> Flusher {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(self.clone().run_flusher(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }));
+        Flusher { stop, task }
+    }
+
     /// Writes the check records and usage counts gathered so far. They stay visible in memory until written, and
     /// are kept for the next try when writing fails.
     pub async fn flush(&self) -> Result<(), StoreError> {
@@ -466,6 +475,21 @@ impl Service {
                 Instant::now() - self.inner.options.refresh_every - Duration::from_secs(1);
         }
         Ok(())
+    }
+}
+
+/// The background writer of a [`Service`]; see [`Service::spawn_flusher`].
+#[derive(Debug)]
+pub struct Flusher {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Flusher {
+    /// Stops the writer after a last flush.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
     }
 }
 

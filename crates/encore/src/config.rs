@@ -42,6 +42,12 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Log filter in `tracing` syntax, e.g. `info` or `encore=debug`. Default `info`.
     pub log: String,
+    /// Address `encore spam serve` listens on.
+    pub spam_listen: SocketAddr,
+    /// Path under which `encore serve` also answers the Akismet API (e.g. `/akismet`); empty for none.
+    pub spam_path: String,
+    /// Spam API calls allowed per second per key (bursts of twice that); 0 for no limit.
+    pub spam_rate_limit: f64,
 }
 
 /// The keys an `ENCORE_*` variable may set; other `ENCORE_` variables (`ENCORE_TEST_PG_URL`) are
@@ -57,6 +63,9 @@ const KEYS: &[&str] = &[
     "posts_per_page",
     "db_max_connections",
     "log",
+    "spam_listen",
+    "spam_path",
+    "spam_rate_limit",
 ];
 
 impl Default for Config {
@@ -72,6 +81,9 @@ impl Default for Config {
             posts_per_page: 10,
             db_max_connections: 8,
             log: "info".into(),
+            spam_listen: SocketAddr::from(([127, 0, 0, 1], 8181)),
+            spam_path: String::new(),
+            spam_rate_limit: 50.0,
         }
     }
 }
@@ -85,6 +97,9 @@ pub struct Overrides {
     /// `--data-dir`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
+    /// `encore spam serve --listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spam_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -124,6 +139,19 @@ impl Config {
         }
         if let Some(url) = &self.database_url {
             encore_store::Backend::from_url(url)?;
+        }
+        if !self.spam_path.is_empty()
+            && (!self.spam_path.starts_with('/')
+                || self.spam_path.len() < 2
+                || self.spam_path.ends_with('/'))
+        {
+            bail!(
+                "spam_path must be empty or a path like /akismet (a leading slash, no trailing one), not {:?}",
+                self.spam_path
+            );
+        }
+        if !(self.spam_rate_limit.is_finite() && self.spam_rate_limit >= 0.0) {
+            bail!("spam_rate_limit must be 0 (no limit) or a positive number of calls per second");
         }
         Ok(())
     }
@@ -182,6 +210,7 @@ mod tests {
             let flags = Overrides {
                 listen: Some("127.0.0.1:9999".parse().unwrap()),
                 data_dir: None,
+                spam_listen: None,
             };
             let config = Config::load(None, &flags).map_err(|e| e.to_string())?;
             assert_eq!(config.posts_per_page, 5);

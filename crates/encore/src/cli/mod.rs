@@ -2,6 +2,7 @@
 
 mod serve;
 mod sites;
+pub(crate) mod spam;
 mod users;
 
 use crate::config::{Config, Overrides};
@@ -25,11 +26,17 @@ CONFIGURATION
     posts_per_page      ENCORE_POSTS_PER_PAGE      posts per list page, 1-100 (10)
     db_max_connections  ENCORE_DB_MAX_CONNECTIONS  database pool size (8)
     log                 ENCORE_LOG                 log filter, e.g. info or encore=debug (info)
+    spam_listen         ENCORE_SPAM_LISTEN         address of `encore spam serve` (127.0.0.1:8181)
+    spam_path           ENCORE_SPAM_PATH           also answer the Akismet API under this path of
+                                                   `encore serve`, e.g. /akismet (off)
+    spam_rate_limit     ENCORE_SPAM_RATE_LIMIT     spam API calls per second per key, 0 = no limit (50)
 
 EXAMPLES
   encore demo                          run a demo music blog at http://127.0.0.1:8080
   encore serve --listen 0.0.0.0:8080   serve the configured sites
   encore site add --host music.example.org --title \"Side B\"
+  encore spam key add --blog https://music.example.org
+  encore spam serve --listen 127.0.0.1:8181
   printf '%s\\n' \"$PASSWORD\" | encore user add --username max --email max@example.org --password-stdin";
 
 /// Encore: a self-hosted blog engine with an embedded database.
@@ -70,6 +77,9 @@ pub enum Command {
     /// Manage sites (blogs) served by this instance.
     #[command(subcommand)]
     Site(sites::SiteCommand),
+    /// The Akismet-compatible spam service: serve it, manage its keys and blocklists, evaluate the classifier.
+    #[command(subcommand)]
+    Spam(spam::SpamCommand),
 }
 
 impl Cli {
@@ -79,9 +89,14 @@ impl Cli {
             Command::Serve { listen } | Command::Demo { listen } => *listen,
             _ => None,
         };
+        let spam_listen = match &self.command {
+            Command::Spam(spam::SpamCommand::Serve { listen }) => *listen,
+            _ => None,
+        };
         Overrides {
             listen,
             data_dir: self.data_dir.clone(),
+            spam_listen,
         }
     }
 }
@@ -102,6 +117,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::User(cmd) => users::run(cmd, config).await,
         Command::Site(cmd) => sites::run(cmd, config).await,
+        Command::Spam(cmd) => spam::run(cmd, config).await,
     }
 }
 

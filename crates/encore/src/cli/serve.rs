@@ -41,18 +41,38 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             posts_per_page: config.posts_per_page,
         },
     );
+    let mut app = encore_web::router(state);
+    let mut flusher = None;
+    if !config.spam_path.is_empty() {
+        let service =
+            encore_spam::service::Service::new(store.clone(), cli::spam::service_options(&config));
+        app = app.nest(
+            &config.spam_path,
+            encore_spam::server::router(service.clone()),
+        );
+        flusher = Some(service.spawn_flusher());
+        println!(
+            "The Akismet-compatible spam API answers under http://{bound}{}/1.1/.",
+            config.spam_path
+        );
+    }
     println!(
         "Encore is running at http://{bound} (site \"{}\", public address {}). Press Ctrl-C to stop.",
         site.title, site.base_url
     );
     tracing::info!(%bound, database = %encore_store::redact_url(&config.database_url()), "serving");
-    encore_web::serve(listener, state, shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    if let Some(flusher) = flusher {
+        flusher.stop().await;
+    }
     store.close().await;
     Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -70,7 +70,12 @@ impl Server {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 banner.push_str(&line);
                 banner.push('\n');
-                if let Some(rest) = line.strip_prefix("Encore is running at ") {
+                // "Encore is running at URL …" or "Encore spam service is running at URL …".
+                if let Some(at) = line
+                    .find(" is running at ")
+                    .filter(|_| line.starts_with("Encore "))
+                {
+                    let rest = &line[at + " is running at ".len()..];
                     let url = rest
                         .split_whitespace()
                         .next()

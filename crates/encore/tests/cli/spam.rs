@@ -1,0 +1,208 @@
+//! `encore spam …`: the service driven by real Akismet client libraries, embedded under a path of `encore serve`,
+//! its key and blocklist commands, and `eval`.
+
+use crate::support::{Server, client, encore, run, text};
+use std::path::Path;
+use std::process::Command;
+
+fn add_key(dir: &Path, blog: &str) -> String {
+    let mut cmd = encore(dir);
+    cmd.args(["spam", "key", "add", "--blog", blog]);
+    let out = run(cmd, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_owned()
+}
+
+fn spam_server(dir: &Path) -> Server {
+    let mut cmd = encore(dir);
+    cmd.args(["spam", "serve", "--listen", "127.0.0.1:0"]);
+    Server::start(cmd)
+}
+
+/// The Python interpreter of a virtual environment prepared by `scripts/test`.
+fn python(variable: &str) -> String {
+    std::env::var(variable).unwrap_or_else(|_| {
+        panic!("{variable} is not set: run the suite through scripts/test, which installs the Akismet clients")
+    })
+}
+
+fn run_python(variable: &str, script: &str, server: &Server, key: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/akismet")
+        .join(script);
+    let out = Command::new(python(variable))
+        .arg(&script)
+        .arg(&server.url)
+        .arg(key)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}\n{}",
+        script.display(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("all answers as expected"));
+}
+
+#[test]
+fn python_akismet_clients_drive_the_server_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = add_key(dir.path(), "https://blog.example");
+    assert_eq!(key.len(), 16);
+    let server = spam_server(dir.path());
+    run_python(
+        "ENCORE_TEST_AKISMET_PYTHON",
+        "modern_client.py",
+        &server,
+        &key,
+    );
+    run_python(
+        "ENCORE_TEST_AKISMET_LEGACY_PYTHON",
+        "legacy_client.py",
+        &server,
+        &key,
+    );
+}
+
+#[tokio::test]
+async fn the_api_answers_under_a_path_of_encore_serve_and_keys_are_managed() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = add_key(dir.path(), "https://blog.example");
+    let mut cmd = encore(dir.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ENCORE_SPAM_PATH", "/akismet");
+    let server = Server::start(cmd);
+    assert!(server.banner.contains("/akismet/1.1/"), "{}", server.banner);
+    let check = |body: String| {
+        let url = format!("{}/akismet/1.1/comment-check", server.url);
+        async move {
+            let response = client()
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            let help = response
+                .headers()
+                .get("x-akismet-debug-help")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (response.text().await.unwrap(), help)
+        }
+    };
+    let spam = format!(
+        "api_key={key}&blog=https%3A%2F%2Fblog.example&user_ip=203.0.113.9&comment_author=viagra-test-123\
+         &comment_content=hello"
+    );
+    assert_eq!(check(spam.clone()).await.0, "true");
+    let linked = format!(
+        "api_key={key}&blog=https%3A%2F%2Fblog.example&user_ip=203.0.113.9&comment_author=Jo\
+         &comment_content=I+wrote+about+the+same+album+on+my+blog%3A+http%3A%2F%2Fshop.replica.example%2F+and+I+agree+about+the+second+side."
+    );
+    assert_eq!(check(linked.clone()).await.0, "false");
+    // The blog pages are still there.
+    assert_eq!(server.get("/").await.status(), 200);
+
+    let mut cmd = encore(dir.path());
+    cmd.args([
+        "spam",
+        "block",
+        "add",
+        "--key",
+        &key,
+        "--kind",
+        "domain",
+        "Replica.Example",
+    ]);
+    assert!(run(cmd, "").status.success());
+    let mut cmd = encore(dir.path());
+    cmd.args(["spam", "block", "list", "--key", &key]);
+    assert_eq!(text(&run(cmd, "").stdout), "domain\treplica.example\n");
+    // The running server reads blocklists again within its refresh time (10 s).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while check(linked.clone()).await.0 != "true" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the blocklist entry never took effect"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+
+    // Stopped gracefully, the server writes its check records; the log shows verdicts with reasons.
+    let mut server = server;
+    signal_term(&server);
+    let _ = server.child.wait();
+    let mut cmd = encore(dir.path());
+    cmd.args(["spam", "log", "--key", &key, "--limit", "50"]);
+    let log = text(&run(cmd, "").stdout);
+    assert!(log.contains("Akismet's test identity for spam"), "{log}");
+    assert!(log.contains("blocklisted domain replica.example"), "{log}");
+    let mut cmd = encore(dir.path());
+    cmd.args(["spam", "key", "list"]);
+    let list = text(&run(cmd, "").stdout);
+    assert!(
+        list.contains(&key) && list.contains("active") && list.contains("https://blog.example"),
+        "{list}"
+    );
+    assert!(!list.contains(" 0 checks"), "usage was counted: {list}");
+
+    let mut cmd = encore(dir.path());
+    cmd.args(["spam", "key", "revoke", &key]);
+    assert!(run(cmd, "").status.success());
+    let mut cmd = encore(dir.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ENCORE_SPAM_PATH", "/akismet");
+    let server = Server::start(cmd);
+    let url = format!("{}/akismet/1.1/comment-check", server.url);
+    let response = client().post(url).body(spam).send().await.unwrap();
+    assert_eq!(
+        response.headers()["x-akismet-debug-help"],
+        "Invalid API key: it has been revoked."
+    );
+    assert_eq!(response.text().await.unwrap(), "invalid");
+}
+
+fn signal_term(server: &Server) {
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(server.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn eval_reports_scores_and_refuses_bad_corpora() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../encore-spam/seed/comments.tsv");
+    let mut cmd = encore(dir.path());
+    cmd.args(["spam", "eval", "--folds", "4", "--corpus"])
+        .arg(&corpus);
+    let out = run(cmd, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    for line in [
+        "4-fold cross-validation over 40 texts (20 spam, 20 ham)",
+        "precision",
+        "recall",
+        "F1",
+        "false-positive rate",
+        "check latency",
+    ] {
+        assert!(report.contains(line), "{line} missing from {report}");
+    }
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&bad, "spam\tok\nperhaps\tnot\n").unwrap();
+    let mut cmd = encore(dir.path());
+    cmd.args(["spam", "eval", "--corpus"]).arg(&bad);
+    let out = run(cmd, "");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("line 2"),
+        "{}",
+        text(&out.stderr)
+    );
+}
