@@ -344,12 +344,7 @@ fn tokens(text: &str, normal: &mut String) -> Vec<(usize, usize)> {
 fn char_stream(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_CHAR_GRAM_CHARS * 2) + 2);
     out.push(' ');
-    let mut count = 0;
-    for c in text.chars() {
-        if count >= MAX_CHAR_GRAM_CHARS {
-            break;
-        }
-        count += 1;
+    for c in text.chars().take(MAX_CHAR_GRAM_CHARS) {
         if c.is_whitespace() {
             if !out.ends_with(' ') {
                 out.push(' ');

@@ -64,7 +64,7 @@ pub fn parse_form(body: &[u8]) -> Result<Form, FormError> {
             Some(at) => (&pair[..at], &pair[at + 1..]),
             None => (pair, &[][..]),
         };
-        let name = decode(name).map_err(|raw| FormError::NotUtf8(raw))?;
+        let name = decode(name).map_err(FormError::NotUtf8)?;
         let value = decode(value).map_err(|_| FormError::NotUtf8(name.clone()))?;
         fields.push((name, value));
     }
@@ -154,6 +154,7 @@ impl CommentValues {
         let comment_context = form
             .all("comment_context[]")
             .chain(form.all("comment_context"))
+            .filter(|word| !word.is_empty())
             .map(str::to_owned)
             .collect();
         Self {
@@ -269,7 +270,7 @@ mod tests {
     #[test]
     fn documented_values_are_read_and_unknown_ones_ignored() {
         let body = "api_key=k1&blog=https%3A%2F%2Fb.example&user_ip=203.0.113.5&comment_author=Ann&is_test=1\
-                    &honeypot_field_name=hp&hp=gotcha&comment_context%5B%5D=music&comment_context%5B%5D=1985\
+                    &honeypot_field_name=hp&hp=gotcha&comment_context%5B%5D=music&comment_context%5B%5D=1985&comment_context%5B%5D=\
                     &POST_extra=1&HTTP_ACCEPT=x&encore_seconds_to_submit=12";
         let form = parse_form(body.as_bytes()).unwrap();
         assert_eq!(key_field(&form), Some("k1"));

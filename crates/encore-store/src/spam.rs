@@ -136,9 +136,7 @@ impl Spam<'_> {
 
     /// Every key, oldest first, revoked ones included.
     pub async fn keys(&self) -> Result<Vec<SpamKey>> {
-        const SQL: &str = concat!(
-            "SELECT id, api_key, blog, monthly_limit, created_at, revoked_at FROM spam_keys ORDER BY id"
-        );
+        const SQL: &str = "SELECT id, api_key, blog, monthly_limit, created_at, revoked_at FROM spam_keys ORDER BY id";
         Ok(read!(self.store, |pool| sqlx::query_as(SQL)
             .fetch_all(pool)
             .await)?)
@@ -146,9 +144,7 @@ impl Spam<'_> {
 
     /// A key by the value clients send, revoked or not.
     pub async fn key(&self, api_key: &str) -> Result<Option<SpamKey>> {
-        const SQL: &str = concat!(
-            "SELECT id, api_key, blog, monthly_limit, created_at, revoked_at FROM spam_keys WHERE api_key = $1"
-        );
+        const SQL: &str = "SELECT id, api_key, blog, monthly_limit, created_at, revoked_at FROM spam_keys WHERE api_key = $1";
         Ok(read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(api_key)
             .fetch_optional(pool)
