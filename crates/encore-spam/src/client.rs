@@ -228,7 +228,7 @@ impl Client {
             return Err("not an HTTP endpoint".into());
         };
         fields.insert(0, ("api_key".to_owned(), key.clone()));
-        let body = encode(&fields);
+        let body = crate::params::encode_form(&fields);
         let url = format!("{}{path}", base_url.trim_end_matches('/'));
         let mut wait = self.options.backoff;
         let mut last_error = String::new();
@@ -329,19 +329,4 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .parse()
         .ok()?;
     Some(Duration::from_secs(seconds))
-}
-
-fn encode(fields: &[(String, String)]) -> String {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-    fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(k, NON_ALPHANUMERIC),
-                utf8_percent_encode(v, NON_ALPHANUMERIC)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }

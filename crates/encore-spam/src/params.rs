@@ -71,6 +71,21 @@ pub fn parse_form(body: &[u8]) -> Result<Form, FormError> {
     Ok(Form(fields))
 }
 
+/// Encodes fields as an `application/x-www-form-urlencoded` body (every byte but ASCII letters and digits escaped).
+pub fn encode_form<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)]) -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let mut out = String::new();
+    for (i, (name, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.extend(utf8_percent_encode(name.as_ref(), NON_ALPHANUMERIC));
+        out.push('=');
+        out.extend(utf8_percent_encode(value.as_ref(), NON_ALPHANUMERIC));
+    }
+    out
+}
+
 fn decode(raw: &[u8]) -> Result<String, String> {
     let plus: Vec<u8> = raw
         .iter()
@@ -283,18 +298,11 @@ mod tests {
         assert_eq!(values.seconds_to_submit, Some(12));
         // What a client sends comes back the same.
         let fields = values.to_fields();
-        let encoded: String = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}&", enc(k), enc(v)))
-            .collect();
+        let encoded = encode_form(&fields);
         assert_eq!(
             CommentValues::from_form(&parse_form(encoded.as_bytes()).unwrap()),
             values
         );
         assert_eq!(key_field(&parse_form(b"key=%20k2%20").unwrap()), Some("k2"));
-    }
-
-    fn enc(s: &str) -> String {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
     }
 }

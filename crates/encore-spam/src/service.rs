@@ -364,6 +364,8 @@ impl Service {
         let state = self.key(key).await?;
         let row = read(&state.row).0.clone();
         let this_month = month(encore_store::now());
+        // While a flush runs, its counts are in the database and still pending; wait for it to finish.
+        let _no_flush = self.inner.flushing.lock().await;
         let stored = self.inner.store.spam().usage(row.id, &this_month).await?;
         let pending = lock(&self.inner.pending)
             .usage

@@ -100,29 +100,14 @@ pub fn spam_comment() -> CommentValues {
 
 /// A form body from fields.
 pub fn form(fields: &[(&str, &str)]) -> String {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-    fields
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(k, NON_ALPHANUMERIC),
-                utf8_percent_encode(v, NON_ALPHANUMERIC)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    encore_spam::params::encode_form(fields)
 }
 
 /// The fields of comment values plus a key.
 pub fn fields_with_key(values: &CommentValues, key: &str) -> String {
     let mut fields = values.to_fields();
     fields.insert(0, ("api_key".into(), key.into()));
-    let pairs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    form(&pairs)
+    encore_spam::params::encode_form(&fields)
 }
 
 /// What a POST answered: status, body, and the Akismet headers.
