@@ -34,6 +34,9 @@ pub struct Comment<'a> {
     pub user_agent: &'a str,
     /// Seconds between showing the form and submitting it, when the form knows.
     pub seconds_to_submit: Option<u64>,
+    /// Whether the values came from a comment form (and not a plain text of a corpus): only then is a missing
+    /// user agent a signal.
+    pub from_form: bool,
 }
 
 /// Where a feature came from; used to explain verdicts.
@@ -143,6 +146,7 @@ impl Builder {
         self.labels.push_str(label);
         let end = self.labels.len();
         let index = hash(space as u8, label.as_bytes()) & (DIMENSION as u32 - 1);
+        debug_assert!(!matches!(space, Space::Signal) || index == signal_index(label));
         self.raw
             .push((space, kind, index, (to_u32(start), to_u32(end))));
     }
@@ -237,6 +241,9 @@ impl Builder {
                 60..=86_399 => "written in over a minute",
                 _ => "form older than a day",
             });
+        }
+        if comment.from_form && comment.user_agent.trim().is_empty() {
+            self.signal("no browser user agent");
         }
     }
 
@@ -403,6 +410,11 @@ pub fn domain_of(url: &str) -> Option<String> {
     };
     let host = links(&with_scheme).into_iter().next()?;
     Some(host)
+}
+
+/// The weight slot of a form signal, by its label (e.g. `written in under 3 seconds`).
+pub fn signal_index(label: &str) -> u32 {
+    hash(Space::Signal as u8, label.as_bytes()) & (DIMENSION as u32 - 1)
 }
 
 /// FNV-1a over a namespace byte and the label: stable across releases, so learned weights stay valid.

@@ -87,6 +87,13 @@ impl Model {
                 .sum::<f32>()
     }
 
+    /// Adds `delta` to the weight of one slot: a prior the training data could not teach.
+    pub fn nudge(&mut self, index: u32, delta: f32) {
+        if let Some(w) = self.weights.get_mut(index as usize) {
+            *w += delta;
+        }
+    }
+
     /// The weight of one slot.
     pub fn weight(&self, index: u32) -> f32 {
         self.weights[index as usize]
