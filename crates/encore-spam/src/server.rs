@@ -28,6 +28,15 @@ pub fn router(service: Service) -> Router {
         .route("/1.2/usage-limit", get(usage_limit).post(usage_limit))
         .fallback(not_found)
         .with_state(service)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+}
+
+/// A bug must not look like a verdict: 500, with the usual debug header, so clients retry or hold the comment.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a spam API handler panicked");
+    let mut response = invalid("Internal error in the spam service; retry later.");
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }
 
 /// A parsed request: its form (body, or query string for GET) and the key it carries.

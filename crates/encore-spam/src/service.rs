@@ -103,6 +103,8 @@ struct Inner {
     store: Store,
     options: ServiceOptions,
     keys: RwLock<HashMap<String, Arc<KeyState>>>,
+    /// Keys recently looked up and not found, so a flood of made-up keys costs no database reads.
+    unknown: Mutex<HashMap<String, Instant>>,
     pending: Mutex<Pending>,
     flushing: tokio::sync::Mutex<()>,
 }
@@ -115,6 +117,8 @@ struct Pending {
 
 /// Most check records held in memory while the database is unreachable; later checks are answered unrecorded.
 const MAX_PENDING_CHECKS: usize = 100_000;
+/// Unknown keys remembered at most.
+const MAX_UNKNOWN_KEYS: usize = 10_000;
 /// Texts remembered per key for the repeated-text signal.
 const RECENT_TEXTS: usize = 20_000;
 
@@ -141,6 +145,7 @@ impl Service {
                 store,
                 options,
                 keys: RwLock::new(HashMap::new()),
+                unknown: Mutex::new(HashMap::new()),
                 pending: Mutex::new(Pending::default()),
                 flushing: tokio::sync::Mutex::new(()),
             }),
@@ -414,9 +419,25 @@ impl Service {
     }
 
     async fn load(&self, key: &str) -> Result<Arc<KeyState>, Refusal> {
+        let invalid = || Refusal::Invalid("Invalid API key.".into());
+        let refresh = self.inner.options.refresh_every;
+        if lock(&self.inner.unknown)
+            .get(key)
+            .is_some_and(|seen| seen.elapsed() < refresh)
+        {
+            return Err(invalid());
+        }
         let spam = self.inner.store.spam();
         let Some(row) = spam.key(key).await? else {
-            return Err(Refusal::Invalid("Invalid API key.".into()));
+            let mut unknown = lock(&self.inner.unknown);
+            if unknown.len() >= MAX_UNKNOWN_KEYS {
+                unknown.retain(|_, seen| seen.elapsed() < refresh);
+                if unknown.len() >= MAX_UNKNOWN_KEYS {
+                    unknown.clear();
+                }
+            }
+            unknown.insert(key.to_owned(), Instant::now());
+            return Err(invalid());
         };
         let blocklist = blocklist(spam.blocklist(row.id).await?);
         let mut overlay = Overlay::default();
@@ -454,6 +475,7 @@ impl Service {
     /// Forgets cached key state, so the next call reads keys, blocklists and reports again.
     pub fn forget_keys(&self) {
         write(&self.inner.keys).clear();
+        lock(&self.inner.unknown).clear();
     }
 
     /// The engine judging comments.
