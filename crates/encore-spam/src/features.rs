@@ -388,7 +388,17 @@ pub fn links(text: &str) -> Vec<String> {
         if host.contains('.') {
             out.push(host.to_owned());
         }
-        rest = &after[end.max(1).min(after.len())..];
+        // Move past the host; when there is none (`http://` then a non-host character), past that one character,
+        // which may be several bytes long.
+        let skip = if end > 0 {
+            end
+        } else {
+            after.chars().next().map_or(0, char::len_utf8)
+        };
+        if skip == 0 {
+            break;
+        }
+        rest = &after[skip..];
     }
     out
 }
@@ -498,6 +508,17 @@ mod tests {
                 "{expected} missing from {signals:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_scheme_followed_by_a_wide_character_is_no_link_and_no_panic() {
+        // Found by the classifier fuzz target: "http://" then a multi-byte character.
+        assert!(links("see http://\u{fffd}2.3.4 and https://é.example").is_empty());
+        assert_eq!(
+            links("http://www.a.example/x http://"),
+            vec!["a.example".to_owned()]
+        );
+        assert_eq!(links("www."), Vec::<String>::new());
     }
 
     #[test]

@@ -169,6 +169,16 @@ async fn bad_input_is_invalid_with_help_and_never_an_error(backend: TestBackend)
         );
         assert!(answer.debug_help.is_some());
     }
+    // A scheme followed by a multi-byte character once panicked the link finder (found by fuzzing).
+    let odd = format!(
+        "api_key={key}&blog=b&user_ip=1.2.3.4&comment_content=see+http%3A%2F%2F%C3%A9t%C3%A9+and+www."
+    );
+    let answer = post(&url, odd, None).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert!(
+        ["true", "false"].contains(&answer.body.as_str()),
+        "{answer:?}"
+    );
     let unknown = post(&format!("{}/1.1/nope", server.url), "x=1", None).await;
     assert_eq!(unknown.status, 404);
     assert!(unknown.debug_help.is_some());
