@@ -48,15 +48,16 @@ struct Call {
 async fn read_call(request: Request) -> Result<Call, Response> {
     let (parts, body) = request.into_parts();
     let host_key = key_from_host(&parts.headers, &parts.uri);
-    let query = parts.uri.query().unwrap_or("").as_bytes().to_vec();
     let body = to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| invalid(&params::FormError::TooLarge.to_string()))?;
-    let mut form = params::parse_form(&query).map_err(|e| invalid(&e.to_string()))?;
-    let from_body = params::parse_form(&body).map_err(|e| invalid(&e.to_string()))?;
-    if !body.is_empty() {
-        form = from_body;
-    }
+    // The form is the body; a GET (usage-limit) carries it in the query string.
+    let source = if body.is_empty() {
+        parts.uri.query().unwrap_or("").as_bytes()
+    } else {
+        &body[..]
+    };
+    let form = params::parse_form(source).map_err(|e| invalid(&e.to_string()))?;
     let key = params::key_field(&form).map(str::to_owned).or(host_key);
     Ok(Call { form, key })
 }

@@ -255,10 +255,12 @@ impl Service {
         required(&values.blog, "blog")?;
         required(&values.user_ip, "user_ip")?;
         state.take_token(self.inner.options.rate_per_second)?;
-        let repeats = if values.is_test {
-            0
-        } else {
+        // A test call or a recheck of a comment already seen is not the same text sent again.
+        let first_check = !values.is_test && values.recheck_reason.trim().is_empty();
+        let repeats = if first_check {
             lock(&state.recent).seen(&values.comment_content)
+        } else {
+            0
         };
         let judgement = {
             let overlay = read(&state.overlay);

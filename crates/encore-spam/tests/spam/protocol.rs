@@ -16,6 +16,7 @@ encore_store::backend_tests!(
     usage_is_counted_per_key_and_month,
     keys_are_rate_limited_and_revocable,
     verdicts_keep_their_reasons,
+    the_same_text_again_is_a_reason_but_a_recheck_is_not,
 );
 
 async fn verify_key_answers_valid_or_invalid(backend: TestBackend) {
@@ -448,4 +449,45 @@ async fn verdicts_keep_their_reasons(backend: TestBackend) {
     assert!(reasons.iter().filter(|r| r.weight < 0.0).count() <= 2);
     let values: encore_spam::params::CommentValues = serde_json::from_str(&record.comment).unwrap();
     assert_eq!(values, spam_comment());
+}
+
+async fn the_same_text_again_is_a_reason_but_a_recheck_is_not(backend: TestBackend) {
+    let server = SpamServer::start(backend, options()).await;
+    let url = format!("{}/1.1/comment-check", server.url);
+    let mut recheck = reader_comment();
+    recheck.recheck_reason = "edit".into();
+    let mut guids = Vec::new();
+    for values in [reader_comment(), recheck.clone(), recheck, reader_comment()] {
+        guids.push(
+            post(&url, fields_with_key(&values, &server.key), None)
+                .await
+                .guid
+                .unwrap(),
+        );
+    }
+    server.service.flush().await.unwrap();
+    let spam = server.service.store().spam();
+    let key = spam.key(&server.key).await.unwrap().unwrap();
+    let mut repeat_reasons = Vec::new();
+    for guid in &guids {
+        let record = spam.check(key.id, guid).await.unwrap().unwrap();
+        let reasons: Vec<encore_spam::engine::Reason> =
+            serde_json::from_str(&record.reasons).unwrap();
+        repeat_reasons.push(
+            reasons
+                .into_iter()
+                .find(|r| r.label.starts_with("the same text"))
+                .map(|r| r.label),
+        );
+    }
+    assert_eq!(
+        repeat_reasons,
+        vec![
+            None,
+            None,
+            None,
+            Some("the same text was sent 1 time(s) before".to_owned())
+        ],
+        "rechecks neither count nor are counted"
+    );
 }
