@@ -31,6 +31,9 @@ pub struct ServiceOptions {
     /// How long a key's row and blocklist are trusted before they are read again (revocations and blocklist edits
     /// made by another process show up within this time).
     pub refresh_every: Duration,
+    /// How long check records (verdicts with their reasons) are kept; `None` keeps them forever. Reports, usage
+    /// and keys are always kept.
+    pub keep_checks: Option<Duration>,
 }
 
 impl Default for ServiceOptions {
@@ -39,6 +42,7 @@ impl Default for ServiceOptions {
             rate_per_second: 50.0,
             flush_every: Duration::from_millis(250),
             refresh_every: Duration::from_secs(10),
+            keep_checks: Some(Duration::from_secs(90 * 24 * 3600)),
         }
     }
 }
@@ -117,6 +121,8 @@ struct Pending {
 
 /// Most check records held in memory while the database is unreachable; later checks are answered unrecorded.
 const MAX_PENDING_CHECKS: usize = 100_000;
+/// How often the flusher deletes check records past their keeping time.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Unknown keys remembered at most.
 const MAX_UNKNOWN_KEYS: usize = 10_000;
 /// Texts remembered per key for the repeated-text signal.
@@ -163,11 +169,20 @@ impl Service {
         tokio::pin!(shutdown);
         let mut tick = tokio::time::interval(self.inner.options.flush_every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pruned: Option<Instant> = None;
         loop {
             tokio::select! {
                 _ = tick.tick() => {
                     if let Err(err) = self.flush().await {
                         tracing::warn!(error = %err, "could not write spam check records; will retry");
+                    }
+                    if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                        pruned = Some(Instant::now());
+                        match self.prune().await {
+                            Ok(0) => {}
+                            Ok(deleted) => tracing::info!(deleted, "pruned old spam check records"),
+                            Err(err) => tracing::warn!(error = %err, "could not prune spam check records"),
+                        }
                     }
                 }
                 () = &mut shutdown => break,
@@ -176,6 +191,18 @@ impl Service {
         if let Err(err) = self.flush().await {
             tracing::error!(error = %err, "could not write the last spam check records");
         }
+    }
+
+    /// Deletes check records older than [`ServiceOptions::keep_checks`]; the flusher does this every hour.
+    pub async fn prune(&self) -> Result<u64, StoreError> {
+        let Some(keep) = self.inner.options.keep_checks else {
+            return Ok(0);
+        };
+        let keep = chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+        let before = encore_store::now()
+            .checked_sub_signed(keep)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        self.inner.store.spam().prune_checks(before).await
     }
 
     /// Runs [`Service::run_flusher`] in a task until [`Flusher::stop`].

@@ -238,6 +238,25 @@ impl Spam<'_> {
             .await)?)
     }
 
+    /// Deletes check records older than `before`, in batches so a long backlog never holds the writer for long.
+    /// Returns how many were deleted. Reports, usage and keys are kept.
+    pub async fn prune_checks(&self, before: DateTime<Utc>) -> Result<u64> {
+        const SQL: &str = "DELETE FROM spam_checks WHERE guid IN \
+                           (SELECT guid FROM spam_checks WHERE checked_at < $1 LIMIT 5000)";
+        let mut total = 0;
+        loop {
+            let deleted = write!(self.store, |pool| sqlx::query(SQL)
+                .bind(before)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?;
+            total += deleted;
+            if deleted < 5000 {
+                return Ok(total);
+            }
+        }
+    }
+
     /// The latest checks of a key, newest first.
     pub async fn recent_checks(&self, key_id: i64, limit: i64) -> Result<Vec<CheckRecord>> {
         const SQL: &str = "SELECT guid, key_id, checked_at, verdict, score, reasons, is_test, comment \

@@ -48,6 +48,8 @@ pub struct Config {
     pub spam_path: String,
     /// Spam API calls allowed per second per key (bursts of twice that); 0 for no limit.
     pub spam_rate_limit: f64,
+    /// Days the spam service keeps each verdict with its reasons; 0 keeps them forever.
+    pub spam_log_days: u32,
 }
 
 /// The keys an `ENCORE_*` variable may set; other `ENCORE_` variables (`ENCORE_TEST_PG_URL`) are
@@ -66,6 +68,7 @@ const KEYS: &[&str] = &[
     "spam_listen",
     "spam_path",
     "spam_rate_limit",
+    "spam_log_days",
 ];
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             spam_listen: SocketAddr::from(([127, 0, 0, 1], 8181)),
             spam_path: String::new(),
             spam_rate_limit: 50.0,
+            spam_log_days: 90,
         }
     }
 }

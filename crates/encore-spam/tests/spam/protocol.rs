@@ -17,6 +17,7 @@ encore_store::backend_tests!(
     keys_are_rate_limited_and_revocable,
     verdicts_keep_their_reasons,
     the_same_text_again_is_a_reason_but_a_recheck_is_not,
+    verdicts_past_their_keeping_time_are_pruned,
 );
 
 async fn verify_key_answers_valid_or_invalid(backend: TestBackend) {
@@ -490,4 +491,33 @@ async fn the_same_text_again_is_a_reason_but_a_recheck_is_not(backend: TestBacke
         ],
         "rechecks neither count nor are counted"
     );
+}
+
+async fn verdicts_past_their_keeping_time_are_pruned(backend: TestBackend) {
+    let keep_none = ServiceOptions {
+        keep_checks: Some(std::time::Duration::ZERO),
+        ..options()
+    };
+    let server = SpamServer::start(backend, keep_none).await;
+    let url = format!("{}/1.1/comment-check", server.url);
+    let answer = post(&url, fields_with_key(&reader_comment(), &server.key), None).await;
+    server.service.flush().await.unwrap();
+    let spam = server.service.store().spam();
+    let key = spam.key(&server.key).await.unwrap().unwrap();
+    let guid = answer.guid.unwrap();
+    assert!(spam.check(key.id, &guid).await.unwrap().is_some());
+    // Timestamps are whole seconds: a second later, the check is older than "now".
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(server.service.prune().await.unwrap(), 1);
+    assert!(spam.check(key.id, &guid).await.unwrap().is_none());
+    let usage: serde_json::Value = reqwest::get(format!(
+        "{}/1.2/usage-limit?api_key={}",
+        server.url, server.key
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(usage["usage"], 1, "usage outlives the verdicts");
 }

@@ -12,6 +12,7 @@ encore_store::backend_tests!(
     usage_adds_up_per_key_and_month,
     checks_and_reports_are_kept,
     blocklists_are_per_key,
+    old_checks_are_pruned_and_reports_kept,
 );
 
 async fn keys_are_unique_and_revocable(backend: TestBackend) {
@@ -171,4 +172,50 @@ async fn blocklists_are_per_key(backend: TestBackend) {
         Err(StoreError::NotFound)
     ));
     assert_eq!(spam.blocklist(a.id).await.unwrap().len(), 1);
+}
+
+async fn old_checks_are_pruned_and_reports_kept(backend: TestBackend) {
+    let test = TestStore::new(backend).await;
+    let spam = test.store.spam();
+    let key = spam
+        .add_key("k", "https://blog.example", None, now())
+        .await
+        .unwrap();
+    let record = |n: i64, days_ago: i64| CheckRecord {
+        guid: format!("guid-{n}"),
+        key_id: key.id,
+        checked_at: now() - chrono::Duration::days(days_ago),
+        verdict: "ham".into(),
+        score: 0.1,
+        reasons: "[]".into(),
+        is_test: false,
+        comment: "{}".into(),
+    };
+    let old: Vec<_> = (0..5003).map(|n| record(n, 100)).collect();
+    spam.record_checks(&old).await.unwrap();
+    spam.record_checks(&[record(9_000_001, 10)]).await.unwrap();
+    spam.add_report(
+        key.id,
+        Some("guid-1"),
+        true,
+        "{}",
+        now() - chrono::Duration::days(100),
+    )
+    .await
+    .unwrap();
+    let deleted = spam
+        .prune_checks(now() - chrono::Duration::days(90))
+        .await
+        .unwrap();
+    assert_eq!(deleted, 5003, "more than one batch");
+    let left = spam.recent_checks(key.id, 100).await.unwrap();
+    assert_eq!(
+        left.iter().map(|c| c.guid.as_str()).collect::<Vec<_>>(),
+        vec!["guid-9000001"]
+    );
+    assert_eq!(
+        spam.reports(key.id).await.unwrap().len(),
+        1,
+        "reports are what the key learned; kept"
+    );
 }

@@ -30,6 +30,7 @@ CONFIGURATION
     spam_path           ENCORE_SPAM_PATH           also answer the Akismet API under this path of
                                                    `encore serve`, e.g. /akismet (off)
     spam_rate_limit     ENCORE_SPAM_RATE_LIMIT     spam API calls per second per key, 0 = no limit (50)
+    spam_log_days       ENCORE_SPAM_LOG_DAYS       days to keep each spam verdict and its reasons, 0 = forever (90)
 
 EXAMPLES
   encore demo                          run a demo music blog at http://127.0.0.1:8080

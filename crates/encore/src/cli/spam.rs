@@ -99,8 +99,10 @@ pub enum BlockCommand {
 
 /// The service options the configuration asks for.
 pub fn service_options(config: &Config) -> ServiceOptions {
+    let days = u64::from(config.spam_log_days);
     ServiceOptions {
         rate_per_second: config.spam_rate_limit,
+        keep_checks: (days > 0).then(|| std::time::Duration::from_secs(days * 24 * 3600)),
         ..ServiceOptions::default()
     }
 }
