@@ -206,3 +206,41 @@ fn eval_reports_scores_and_refuses_bad_corpora() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn an_acknowledged_report_survives_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = add_key(dir.path(), "https://blog.example");
+    let pitch = format!(
+        "api_key={key}&blog=https%3A%2F%2Fblog.example&user_ip=203.0.113.9&user_agent=Mozilla%2F5.0\
+         &comment_author=Studio+Deals&comment_content=Our+studio+offers+mixing+and+mastering+packages+for+your+next+album+at+low+rates"
+    );
+    let variant = pitch.replace("mixing+and+mastering+packages", "mastering+packages");
+    let post = |url: String, body: String| async move {
+        client()
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let server = spam_server(dir.path());
+    assert_eq!(
+        post(format!("{}/1.1/comment-check", server.url), variant.clone()).await,
+        "false"
+    );
+    let thanks = post(format!("{}/1.1/submit-spam", server.url), pitch).await;
+    assert_eq!(thanks, "Thanks for making the web a better place.");
+    // Power cut right after the answer: no graceful shutdown, no flush.
+    server.crash();
+    let server = spam_server(dir.path());
+    assert_eq!(
+        post(format!("{}/1.1/comment-check", server.url), variant).await,
+        "true",
+        "the report was acknowledged, so the restarted service has learned it"
+    );
+}
