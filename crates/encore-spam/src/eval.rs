@@ -58,6 +58,19 @@ pub struct Report {
     pub latency_p99: Duration,
     /// Slowest single check.
     pub latency_max: Duration,
+    /// Every text called wrongly, by its position in the corpus.
+    pub mistakes: Vec<Mistake>,
+}
+
+/// A text the model got wrong in cross-validation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mistake {
+    /// Position in the corpus (0-based).
+    pub index: usize,
+    /// Its label: `true` for spam (so a missed spam), `false` for ham (a false positive).
+    pub spam: bool,
+    /// The model's log-odds of spam; the further from 0, the more confident the mistake.
+    pub logit: f32,
 }
 
 impl Report {
@@ -164,6 +177,7 @@ pub fn cross_validate(examples: &[(String, bool)], folds: usize, options: TrainO
         latency_p50: Duration::ZERO,
         latency_p99: Duration::ZERO,
         latency_max: Duration::ZERO,
+        mistakes: Vec::new(),
     };
     let mut latencies = Vec::with_capacity(examples.len());
     for fold in 0..folds {
@@ -179,8 +193,16 @@ pub fn cross_validate(examples: &[(String, bool)], folds: usize, options: TrainO
                 continue;
             }
             let started = Instant::now();
-            let called_spam = model.logit(&of_text(text)) > 0.0;
+            let logit = model.logit(&of_text(text));
             latencies.push(started.elapsed());
+            let called_spam = logit > 0.0;
+            if called_spam != *spam {
+                report.mistakes.push(Mistake {
+                    index: i,
+                    spam: *spam,
+                    logit,
+                });
+            }
             match (called_spam, *spam) {
                 (true, true) => report.true_positives += 1,
                 (true, false) => report.false_positives += 1,
@@ -232,6 +254,7 @@ mod tests {
             latency_p50: Duration::ZERO,
             latency_p99: Duration::ZERO,
             latency_max: Duration::ZERO,
+            mistakes: Vec::new(),
         };
         assert!((report.precision() - 0.8).abs() < 1e-9);
         assert!((report.recall() - 0.8).abs() < 1e-9);

@@ -40,6 +40,9 @@ pub enum SpamCommand {
         /// Number of folds.
         #[arg(long, default_value_t = 10)]
         folds: usize,
+        /// Also print the N most confident mistakes of each kind (ham marked spam, missed spam).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        show_mistakes: usize,
     },
 }
 
@@ -110,7 +113,11 @@ pub fn service_options(config: &Config) -> ServiceOptions {
 /// Runs a spam command.
 pub async fn run(command: SpamCommand, config: Config) -> anyhow::Result<()> {
     match command {
-        SpamCommand::Eval { corpus, folds } => eval(&corpus, folds),
+        SpamCommand::Eval {
+            corpus,
+            folds,
+            show_mistakes,
+        } => eval(&corpus, folds, show_mistakes),
         SpamCommand::Serve { .. } => serve(config).await,
         SpamCommand::Key(cmd) => {
             let store = cli::open_store(&config).await?;
@@ -277,7 +284,7 @@ async fn log(store: &encore_store::Store, key: &str, limit: i64) -> anyhow::Resu
     Ok(())
 }
 
-fn eval(corpus: &std::path::Path, folds: usize) -> anyhow::Result<()> {
+fn eval(corpus: &std::path::Path, folds: usize, show_mistakes: usize) -> anyhow::Result<()> {
     if folds < 2 {
         bail!("--folds must be at least 2");
     }
@@ -298,5 +305,21 @@ fn eval(corpus: &std::path::Path, folds: usize) -> anyhow::Result<()> {
     );
     println!("{}: {report}", corpus.display());
     println!("  took {:.1} s", started.elapsed().as_secs_f64());
+    if show_mistakes > 0 {
+        for (spam, title) in [(false, "ham marked spam"), (true, "spam let through")] {
+            let mut mistakes: Vec<_> = report.mistakes.iter().filter(|m| m.spam == spam).collect();
+            mistakes.sort_by(|a, b| b.logit.abs().total_cmp(&a.logit.abs()));
+            println!("{title} (most confident first):");
+            for mistake in mistakes.iter().take(show_mistakes) {
+                let text = &examples[mistake.index].0;
+                let excerpt: String = text.chars().take(100).collect();
+                println!(
+                    "  line {:>5}  log-odds {:+6.2}  {excerpt:?}",
+                    mistake.index + 1,
+                    mistake.logit
+                );
+            }
+        }
+    }
     Ok(())
 }

@@ -179,8 +179,16 @@ fn eval_reports_scores_and_refuses_bad_corpora() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../encore-spam/seed/comments.tsv");
     let mut cmd = encore(dir.path());
-    cmd.args(["spam", "eval", "--folds", "4", "--corpus"])
-        .arg(&corpus);
+    cmd.args([
+        "spam",
+        "eval",
+        "--folds",
+        "4",
+        "--show-mistakes",
+        "3",
+        "--corpus",
+    ])
+    .arg(&corpus);
     let out = run(cmd, "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report = text(&out.stdout);
@@ -191,6 +199,8 @@ fn eval_reports_scores_and_refuses_bad_corpora() {
         "F1",
         "false-positive rate",
         "check latency",
+        "ham marked spam (most confident first):",
+        "spam let through (most confident first):",
     ] {
         assert!(report.contains(line), "{line} missing from {report}");
     }
