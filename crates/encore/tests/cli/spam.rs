@@ -6,7 +6,15 @@ use std::path::Path;
 use std::process::Command;
 
 fn add_key(dir: &Path, blog: &str) -> String {
+    add_key_in(dir, None, blog)
+}
+
+/// Issues a key with the database at `database_url` (SQLite in `dir` when `None`).
+fn add_key_in(dir: &Path, database_url: Option<&str>, blog: &str) -> String {
     let mut cmd = encore(dir);
+    if let Some(url) = database_url {
+        cmd.env("ENCORE_DATABASE_URL", url);
+    }
     cmd.args(["spam", "key", "add", "--blog", blog]);
     let out = run(cmd, "");
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -14,7 +22,14 @@ fn add_key(dir: &Path, blog: &str) -> String {
 }
 
 fn spam_server(dir: &Path) -> Server {
+    spam_server_in(dir, None)
+}
+
+fn spam_server_in(dir: &Path, database_url: Option<&str>) -> Server {
     let mut cmd = encore(dir);
+    if let Some(url) = database_url {
+        cmd.env("ENCORE_DATABASE_URL", url);
+    }
     cmd.args(["spam", "serve", "--listen", "127.0.0.1:0"]);
     Server::start(cmd)
 }
@@ -219,8 +234,18 @@ fn eval_reports_scores_and_refuses_bad_corpora() {
 
 #[tokio::test]
 async fn an_acknowledged_report_survives_a_crash() {
+    report_survives_a_crash(None).await;
+}
+
+#[tokio::test]
+async fn the_service_runs_on_its_own_postgresql_database_and_keeps_reports_through_a_crash() {
+    let url = encore_store::testing::fresh_pg_database().await;
+    report_survives_a_crash(Some(&url)).await;
+}
+
+async fn report_survives_a_crash(database_url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let key = add_key(dir.path(), "https://blog.example");
+    let key = add_key_in(dir.path(), database_url, "https://blog.example");
     let pitch = format!(
         "api_key={key}&blog=https%3A%2F%2Fblog.example&user_ip=203.0.113.9&user_agent=Mozilla%2F5.0\
          &comment_author=Studio+Deals&comment_content=Our+studio+offers+mixing+and+mastering+packages+for+your+next+album+at+low+rates"
@@ -238,7 +263,7 @@ async fn an_acknowledged_report_survives_a_crash() {
             .await
             .unwrap()
     };
-    let server = spam_server(dir.path());
+    let server = spam_server_in(dir.path(), database_url);
     assert_eq!(
         post(format!("{}/1.1/comment-check", server.url), variant.clone()).await,
         "false"
@@ -247,7 +272,7 @@ async fn an_acknowledged_report_survives_a_crash() {
     assert_eq!(thanks, "Thanks for making the web a better place.");
     // Power cut right after the answer: no graceful shutdown, no flush.
     server.crash();
-    let server = spam_server(dir.path());
+    let server = spam_server_in(dir.path(), database_url);
     assert_eq!(
         post(format!("{}/1.1/comment-check", server.url), variant).await,
         "true",
