@@ -264,12 +264,19 @@ impl Engine {
         };
         // The strongest reasons for the verdict, then the strongest against it (an owner should see both).
         let sign = if verdict.is_spam() { 1.0 } else { -1.0 };
-        terms.sort_by(|a, b| (b.0 * sign).total_cmp(&(a.0 * sign)));
         let (mut chosen, mut against): (Vec<_>, Vec<_>) =
             terms.iter().partition(|(w, _)| w * sign > 0.0);
-        against.reverse();
-        against.truncate(REASONS_AGAINST);
-        chosen.truncate(REASONS - against.len().min(REASONS_AGAINST));
+        // Only the strongest few of several hundred terms are kept: select them, then sort those.
+        let strongest = |list: &mut Vec<&(f32, Term)>, keep: usize| {
+            let by_strength = |a: &&(f32, Term), b: &&(f32, Term)| b.0.abs().total_cmp(&a.0.abs());
+            if list.len() > keep {
+                list.select_nth_unstable_by(keep, by_strength);
+                list.truncate(keep);
+            }
+            list.sort_unstable_by(by_strength);
+        };
+        strongest(&mut against, REASONS_AGAINST);
+        strongest(&mut chosen, REASONS - against.len());
         chosen.extend(against);
         let reasons = chosen
             .into_iter()

@@ -250,7 +250,7 @@ impl Builder {
     fn finish(mut self) -> Features {
         // One feature per distinct index: repeated words count once plus the log of the rest.
         self.raw
-            .sort_by_key(|&(space, _, index, _)| (space as u8, index));
+            .sort_unstable_by_key(|&(space, _, index, _)| (space as u8, index));
         let mut list: Vec<Feature> = Vec::with_capacity(self.raw.len());
         let mut space_of = Vec::with_capacity(self.raw.len());
         let mut run = 0u32;
