@@ -226,7 +226,8 @@ impl Engine {
             })
             .filter(|(w, _)| *w != 0.0)
             .collect();
-        let mut logit = overlay.logit(&self.base, &features);
+        // The log-odds are the bias plus the terms just computed; no second pass over the weights.
+        let mut logit = overlay.bias(&self.base) + terms.iter().map(|(w, _)| w).sum::<f32>();
         let mut rules: Vec<String> = Vec::new();
         let honeypot =
             !values.honeypot_field_name.is_empty() && !values.honeypot_value.trim().is_empty();

@@ -126,6 +126,11 @@ impl Overlay {
         sum
     }
 
+    /// The combined bias of the base model and this overlay.
+    pub fn bias(&self, base: &Model) -> f32 {
+        base.bias + self.bias
+    }
+
     /// The combined weight of one slot.
     pub fn weight(&self, base: &Model, index: u32) -> f32 {
         base.weight(index) + self.weights.get(&index).copied().unwrap_or(0.0)

@@ -151,10 +151,7 @@ impl Downloads<'_> {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        crate::found(done)
     }
 
     /// Streams a download's bytes, or the `range` of them (end exclusive).

@@ -69,6 +69,15 @@ pub(crate) fn classify(
     StoreError::Backend(err)
 }
 
+/// An update or delete that changed no row was aimed at something that does not exist.
+pub(crate) fn found(rows_affected: u64) -> Result<()> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// How to open a store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {

@@ -120,11 +120,7 @@ impl Sites<'_> {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        crate::found(n)
     }
 
     /// Makes sure a default site exists, creating it from `site` when missing; when it exists,

@@ -161,10 +161,7 @@ impl Spam<'_> {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        crate::found(done)
     }
 
     /// Adds counted checks to the monthly usage, all in one transaction: `(key id, "YYYY-MM", checks)`.
@@ -337,10 +334,7 @@ impl Spam<'_> {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        crate::found(done)
     }
 
     /// A key's blocklist, by kind then value.

@@ -7,6 +7,15 @@ use encore_store::{
     testing::{TestBackend, TestStore},
 };
 
+/// A key without a monthly limit, issued now.
+async fn issue(
+    spam: &encore_store::spam::Spam<'_>,
+    api_key: &str,
+    blog: &str,
+) -> encore_store::spam::SpamKey {
+    spam.add_key(api_key, blog, None, now()).await.unwrap()
+}
+
 encore_store::backend_tests!(
     keys_are_unique_and_revocable,
     usage_adds_up_per_key_and_month,
@@ -52,14 +61,8 @@ async fn keys_are_unique_and_revocable(backend: TestBackend) {
 async fn usage_adds_up_per_key_and_month(backend: TestBackend) {
     let test = TestStore::new(backend).await;
     let spam = test.store.spam();
-    let a = spam
-        .add_key("a", "https://a.example", None, now())
-        .await
-        .unwrap();
-    let b = spam
-        .add_key("b", "https://b.example", None, now())
-        .await
-        .unwrap();
+    let a = issue(&spam, "a", "https://a.example").await;
+    let b = issue(&spam, "b", "https://b.example").await;
     spam.add_usage(&[(a.id, "2026-11".into(), 3), (b.id, "2026-11".into(), 1)])
         .await
         .unwrap();
@@ -75,10 +78,7 @@ async fn usage_adds_up_per_key_and_month(backend: TestBackend) {
 async fn checks_and_reports_are_kept(backend: TestBackend) {
     let test = TestStore::new(backend).await;
     let spam = test.store.spam();
-    let key = spam
-        .add_key("k", "https://blog.example", None, now())
-        .await
-        .unwrap();
+    let key = issue(&spam, "k", "https://blog.example").await;
     let check = CheckRecord {
         guid: "0b1c2d3e-0000-4000-8000-000000000001".into(),
         key_id: key.id,
@@ -107,10 +107,7 @@ async fn checks_and_reports_are_kept(backend: TestBackend) {
         spam.recent_checks(key.id, 10).await.unwrap(),
         vec![check.clone()]
     );
-    let other = spam
-        .add_key("other", "https://other.example", None, now())
-        .await
-        .unwrap();
+    let other = issue(&spam, "other", "https://other.example").await;
     assert_eq!(
         spam.check(other.id, &check.guid).await.unwrap(),
         None,
@@ -135,14 +132,8 @@ async fn checks_and_reports_are_kept(backend: TestBackend) {
 async fn blocklists_are_per_key(backend: TestBackend) {
     let test = TestStore::new(backend).await;
     let spam = test.store.spam();
-    let a = spam
-        .add_key("a", "https://a.example", None, now())
-        .await
-        .unwrap();
-    let b = spam
-        .add_key("b", "https://b.example", None, now())
-        .await
-        .unwrap();
+    let a = issue(&spam, "a", "https://a.example").await;
+    let b = issue(&spam, "b", "https://b.example").await;
     spam.block(a.id, BlockKind::Domain, " Casino.Example ", now())
         .await
         .unwrap();
@@ -177,10 +168,7 @@ async fn blocklists_are_per_key(backend: TestBackend) {
 async fn old_checks_are_pruned_and_reports_kept(backend: TestBackend) {
     let test = TestStore::new(backend).await;
     let spam = test.store.spam();
-    let key = spam
-        .add_key("k", "https://blog.example", None, now())
-        .await
-        .unwrap();
+    let key = issue(&spam, "k", "https://blog.example").await;
     let record = |n: i64, days_ago: i64| CheckRecord {
         guid: format!("guid-{n}"),
         key_id: key.id,
