@@ -4,6 +4,7 @@
 //! valid, visible or allowed — that is decided here, once.
 
 pub mod account;
+pub mod clock;
 pub mod download;
 pub mod embed;
 pub mod error;

@@ -30,6 +30,10 @@ pub enum PostKind {
 pub enum PostStatus {
     /// Being written; visible only to its authors and editors.
     Draft,
+    /// Written and submitted for review (a contributor's post waiting for an editor); not public.
+    Pending,
+    /// Dated like a published entry, but shown only to the site's own people, never to readers.
+    Private,
     /// Released at `published_at`.
     Published,
 }
@@ -49,6 +53,8 @@ impl PostStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PostStatus::Draft => "draft",
+            PostStatus::Pending => "pending",
+            PostStatus::Private => "private",
             PostStatus::Published => "published",
         }
     }
@@ -75,6 +81,8 @@ impl FromStr for PostStatus {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "draft" => Ok(PostStatus::Draft),
+            "pending" => Ok(PostStatus::Pending),
+            "private" => Ok(PostStatus::Private),
             "published" => Ok(PostStatus::Published),
             other => Err(UnknownValue(other.to_owned())),
         }
@@ -227,7 +235,9 @@ impl NewPost {
         if self.body.len() > 1_000_000 {
             return Err(ValidationError::new("body", "must be at most 1 MB of text"));
         }
-        if self.status == PostStatus::Published && self.published_at.is_none() {
+        if matches!(self.status, PostStatus::Published | PostStatus::Private)
+            && self.published_at.is_none()
+        {
             return Err(ValidationError::new(
                 "published_at",
                 "is required to publish",
@@ -280,6 +290,8 @@ mod tests {
         assert!(is_public(PostStatus::Published, Some(now), now));
         assert!(!is_public(PostStatus::Published, later, now));
         assert!(!is_public(PostStatus::Draft, earlier, now));
+        assert!(!is_public(PostStatus::Pending, earlier, now));
+        assert!(!is_public(PostStatus::Private, earlier, now));
         assert!(!is_public(PostStatus::Published, None, now));
     }
 

@@ -8,6 +8,7 @@
 use crate::engine::Verdict;
 use crate::params::CommentValues;
 use crate::service::{Refusal, Service};
+use encore_core::clock::Clock;
 use std::time::Duration;
 
 /// Akismet's own API address.
@@ -33,7 +34,7 @@ pub enum Endpoint {
 }
 
 /// Timeouts and retries of HTTP endpoints.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Time allowed for one attempt.
     pub timeout: Duration,
@@ -41,6 +42,8 @@ pub struct ClientOptions {
     pub retries: u32,
     /// Wait before the first retry; doubled for each next one.
     pub backoff: Duration,
+    /// The clock waits are taken on: the system clock sleeps; a manual one (in tests) is moved forward instead.
+    pub clock: Clock,
 }
 
 impl Default for ClientOptions {
@@ -49,6 +52,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(3),
             retries: 2,
             backoff: Duration::from_millis(200),
+            clock: Clock::system(),
         }
     }
 }
@@ -234,7 +238,11 @@ impl Client {
         let mut last_error = String::new();
         for attempt in 0..=self.options.retries {
             if attempt > 0 {
-                tokio::time::sleep(wait).await;
+                if self.options.clock.is_manual() {
+                    self.options.clock.advance(wait);
+                } else {
+                    tokio::time::sleep(wait).await;
+                }
                 wait = wait.saturating_mul(2);
             }
             let sent = self

@@ -12,6 +12,7 @@ use crate::engine::{Blocklist, Context, Engine, Judgement};
 use crate::model::Overlay;
 use crate::params::CommentValues;
 use chrono::{DateTime, Utc};
+use encore_core::clock::Clock;
 use encore_store::{
     Store, StoreError,
     spam::{BlockKind, CheckRecord, SpamKey},
@@ -22,7 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 /// How the service behaves.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServiceOptions {
     /// Calls per second allowed per key (comment-check and submits), with bursts of twice that; 0 for no limit.
     pub rate_per_second: f64,
@@ -34,6 +35,8 @@ pub struct ServiceOptions {
     /// How long check records (verdicts with their reasons) are kept; `None` keeps them forever. Reports, usage
     /// and keys are always kept.
     pub keep_checks: Option<Duration>,
+    /// Where "now" comes from: the month usage counts in, rate-limit refills, key refreshes, verdict ages.
+    pub clock: Clock,
 }
 
 impl Default for ServiceOptions {
@@ -43,6 +46,7 @@ impl Default for ServiceOptions {
             flush_every: Duration::from_millis(250),
             refresh_every: Duration::from_secs(10),
             keep_checks: Some(Duration::from_secs(90 * 24 * 3600)),
+            clock: Clock::system(),
         }
     }
 }
@@ -107,8 +111,9 @@ struct Inner {
     store: Store,
     options: ServiceOptions,
     keys: RwLock<HashMap<String, Arc<KeyState>>>,
-    /// Keys recently looked up and not found, so a flood of made-up keys costs no database reads.
-    unknown: Mutex<HashMap<String, Instant>>,
+    /// Keys recently looked up and not found (with when, on the clock's monotonic time), so a flood of made-up
+    /// keys costs no database reads.
+    unknown: Mutex<HashMap<String, Duration>>,
     pending: Mutex<Pending>,
     flushing: tokio::sync::Mutex<()>,
 }
@@ -129,7 +134,8 @@ const MAX_UNKNOWN_KEYS: usize = 10_000;
 const RECENT_TEXTS: usize = 20_000;
 
 struct KeyState {
-    row: RwLock<(SpamKey, Instant)>,
+    /// The key's row and when it was read (monotonic clock time); `None` means "read it again on the next call".
+    row: RwLock<(SpamKey, Option<Duration>)>,
     overlay: RwLock<Overlay>,
     blocklist: RwLock<Blocklist>,
     bucket: Mutex<Bucket>,
@@ -161,6 +167,27 @@ impl Service {
     /// The store the service keeps its records in.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The clock the service reads time from.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.options.clock
+    }
+
+    /// The current time on the service's clock.
+    fn now(&self) -> DateTime<Utc> {
+        self.inner.options.clock.now()
+    }
+
+    /// Takes one call from the key's rate limit, or says how long to wait.
+    fn take_token(&self, state: &KeyState) -> Result<(), Refusal> {
+        let rate = self.inner.options.rate_per_second;
+        if rate <= 0.0 {
+            return Ok(());
+        }
+        lock(&state.bucket)
+            .take(rate, self.inner.options.clock.elapsed())
+            .map_err(Refusal::RateLimited)
     }
 
     /// Writes check records and usage counts every [`ServiceOptions::flush_every`] until `shutdown` resolves, then
@@ -199,7 +226,11 @@ impl Service {
             return Ok(0);
         };
         let keep = chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
-        let before = encore_store::now()
+        let before = self
+            .inner
+            .options
+            .clock
+            .now()
             .checked_sub_signed(keep)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         self.inner.store.spam().prune_checks(before).await
@@ -262,7 +293,7 @@ impl Service {
         self.inner
             .store
             .spam()
-            .add_key(&random_hex(8), blog, monthly_limit, encore_store::now())
+            .add_key(&random_hex(8), blog, monthly_limit, self.now())
             .await
     }
 
@@ -281,7 +312,7 @@ impl Service {
         let state = self.key(key).await?;
         required(&values.blog, "blog")?;
         required(&values.user_ip, "user_ip")?;
-        state.take_token(self.inner.options.rate_per_second)?;
+        self.take_token(&state)?;
         // A test call or a recheck of a comment already seen is not the same text sent again.
         let first_check = !values.is_test && values.recheck_reason.trim().is_empty();
         let repeats = if first_check {
@@ -302,7 +333,7 @@ impl Service {
             )
         };
         let guid = random_guid();
-        let now = encore_store::now();
+        let now = self.now();
         let key_id = read(&state.row).0.id;
         let record = CheckRecord {
             guid: guid.clone(),
@@ -339,7 +370,7 @@ impl Service {
     ) -> Result<(), Refusal> {
         let state = self.key(key).await?;
         required(&values.blog, "blog")?;
-        state.take_token(self.inner.options.rate_per_second)?;
+        self.take_token(&state)?;
         if values.is_test {
             return Ok(());
         }
@@ -368,7 +399,7 @@ impl Service {
         self.inner
             .store
             .spam()
-            .add_report(key_id, guid.as_deref(), spam, &json, encore_store::now())
+            .add_report(key_id, guid.as_deref(), spam, &json, self.now())
             .await?;
         let mut overlay = write(&state.overlay);
         self.inner.engine.learn(&mut overlay, &values, spam);
@@ -397,7 +428,7 @@ impl Service {
     pub async fn usage_limit(&self, key: Option<&str>) -> Result<Usage, Refusal> {
         let state = self.key(key).await?;
         let row = read(&state.row).0.clone();
-        let this_month = month(encore_store::now());
+        let this_month = month(self.now());
         // While a flush runs, its counts are in the database and still pending; wait for it to finish.
         let _no_flush = self.inner.flushing.lock().await;
         let stored = self.inner.store.spam().usage(row.id, &this_month).await?;
@@ -431,7 +462,11 @@ impl Service {
         let cached = read(&self.inner.keys).get(key).cloned();
         let state = match cached {
             Some(state) => {
-                let stale = read(&state.row).1.elapsed() > self.inner.options.refresh_every;
+                let read_at = read(&state.row).1;
+                let stale = read_at.is_none_or(|at| {
+                    self.inner.options.clock.elapsed().saturating_sub(at)
+                        >= self.inner.options.refresh_every
+                });
                 if stale {
                     self.refresh(key, &state).await?;
                 }
@@ -450,22 +485,21 @@ impl Service {
     async fn load(&self, key: &str) -> Result<Arc<KeyState>, Refusal> {
         let invalid = || Refusal::Invalid("Invalid API key.".into());
         let refresh = self.inner.options.refresh_every;
-        if lock(&self.inner.unknown)
-            .get(key)
-            .is_some_and(|seen| seen.elapsed() < refresh)
-        {
+        let now = self.inner.options.clock.elapsed();
+        let fresh = |seen: &Duration| now.saturating_sub(*seen) < refresh;
+        if lock(&self.inner.unknown).get(key).is_some_and(fresh) {
             return Err(invalid());
         }
         let spam = self.inner.store.spam();
         let Some(row) = spam.key(key).await? else {
             let mut unknown = lock(&self.inner.unknown);
             if unknown.len() >= MAX_UNKNOWN_KEYS {
-                unknown.retain(|_, seen| seen.elapsed() < refresh);
+                unknown.retain(|_, seen| fresh(seen));
                 if unknown.len() >= MAX_UNKNOWN_KEYS {
                     unknown.clear();
                 }
             }
-            unknown.insert(key.to_owned(), Instant::now());
+            unknown.insert(key.to_owned(), now);
             return Err(invalid());
         };
         let blocklist = blocklist(spam.blocklist(row.id).await?);
@@ -478,7 +512,7 @@ impl Service {
             }
         }
         let state = Arc::new(KeyState {
-            row: RwLock::new((row, Instant::now())),
+            row: RwLock::new((row, Some(now))),
             overlay: RwLock::new(overlay),
             blocklist: RwLock::new(blocklist),
             bucket: Mutex::new(Bucket::default()),
@@ -497,7 +531,7 @@ impl Service {
         };
         let list = blocklist(spam.blocklist(row.id).await?);
         *write(&state.blocklist) = list;
-        *write(&state.row) = (row, Instant::now());
+        *write(&state.row) = (row, Some(self.inner.options.clock.elapsed()));
         Ok(())
     }
 
@@ -521,11 +555,10 @@ impl Service {
     ) -> Result<(), StoreError> {
         let spam = self.inner.store.spam();
         let row = spam.key(api_key).await?.ok_or(StoreError::NotFound)?;
-        spam.block(row.id, kind, value, encore_store::now()).await?;
+        spam.block(row.id, kind, value, self.now()).await?;
         if let Some(state) = read(&self.inner.keys).get(api_key) {
             // Make the next call re-read the list.
-            write(&state.row).1 =
-                Instant::now() - self.inner.options.refresh_every - Duration::from_secs(1);
+            write(&state.row).1 = None;
         }
         Ok(())
     }
@@ -573,31 +606,21 @@ fn blocklist(entries: Vec<(BlockKind, String)>) -> Blocklist {
     list
 }
 
-impl KeyState {
-    fn take_token(&self, rate: f64) -> Result<(), Refusal> {
-        if rate <= 0.0 {
-            return Ok(());
-        }
-        lock(&self.bucket)
-            .take(rate, Instant::now())
-            .map_err(Refusal::RateLimited)
-    }
-}
-
 /// A token bucket: `rate` tokens a second, holding at most twice that.
 #[derive(Default)]
 struct Bucket {
     tokens: f64,
-    last: Option<Instant>,
+    /// When tokens were last taken, on the clock's monotonic time.
+    last: Option<Duration>,
 }
 
 impl Bucket {
-    fn take(&mut self, rate: f64, now: Instant) -> Result<(), Duration> {
+    fn take(&mut self, rate: f64, now: Duration) -> Result<(), Duration> {
         let capacity = (rate * 2.0).max(1.0);
         self.tokens = match self.last {
             None => capacity,
             Some(last) => {
-                (self.tokens + now.duration_since(last).as_secs_f64() * rate).min(capacity)
+                (self.tokens + now.saturating_sub(last).as_secs_f64() * rate).min(capacity)
             }
         };
         self.last = Some(now);
@@ -722,7 +745,7 @@ mod tests {
     #[test]
     fn buckets_allow_bursts_then_the_rate() {
         let mut bucket = Bucket::default();
-        let t0 = Instant::now();
+        let t0 = Duration::from_secs(7);
         for _ in 0..4 {
             assert!(bucket.take(2.0, t0).is_ok());
         }

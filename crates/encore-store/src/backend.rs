@@ -124,6 +124,16 @@ pub(crate) async fn migrate(db: &Db) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Applies migrations up to and including `version` only (for upgrade tests).
+#[cfg(feature = "testing")]
+pub(crate) async fn migrate_to(db: &Db, version: i64) -> Result<(), StoreError> {
+    match db {
+        Db::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run_to(version, writer).await?,
+        Db::Postgres(pool) => POSTGRES_MIGRATIONS.run_to(version, pool).await?,
+    }
+    Ok(())
+}
+
 pub(crate) async fn close(db: &Db) {
     match db {
         Db::Sqlite { writer, reader } => {

@@ -35,9 +35,13 @@ pub enum StoreError {
     /// The configuration cannot work (an unsupported database URL, an unusable media directory).
     #[error("{0}")]
     Config(String),
+    /// The database cannot be reached or cannot serve now (connection lost or refused, pool
+    /// exhausted or closed, server shutting down, disk I/O failing): worth retrying later.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     /// The database failed.
     #[error("database error: {0}")]
-    Backend(#[from] sqlx::Error),
+    Backend(sqlx::Error),
     /// Applying migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -66,7 +70,45 @@ pub(crate) fn classify(
             _ => {}
         }
     }
-    StoreError::Backend(err)
+    StoreError::from(err)
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if is_unavailable(&err) {
+            StoreError::Unavailable(err)
+        } else {
+            StoreError::Backend(err)
+        }
+    }
+}
+
+/// Whether an error says the database is out of reach for now, rather than that a query is wrong.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            match db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // SQLite's primary result code is the low byte of its extended code: BUSY (5),
+                // LOCKED (6), IOERR (10), FULL (13), CANTOPEN (14).
+                Some(_) => code
+                    .parse::<i64>()
+                    .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14)),
+                // PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient
+                // resources, 57 operator intervention (shutdown, cannot connect now).
+                None => ["08", "53", "57"]
+                    .iter()
+                    .any(|class| code.starts_with(class)),
+            }
+        }
+        _ => false,
+    }
 }
 
 /// An update or delete that changed no row was aimed at something that does not exist.
@@ -107,6 +149,13 @@ impl Store {
     /// Applies the migrations this build carries that the database has not seen yet.
     pub async fn migrate(&self) -> Result<()> {
         backend::migrate(&self.db).await
+    }
+
+    /// Applies migrations up to and including `version` only, to build a database as an older
+    /// release left it (for upgrade tests).
+    #[cfg(feature = "testing")]
+    pub async fn migrate_to(&self, version: i64) -> Result<()> {
+        backend::migrate_to(&self.db, version).await
     }
 
     /// Which backend is live.

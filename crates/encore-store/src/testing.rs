@@ -32,11 +32,52 @@ pub struct TestStore {
     pub options: StoreOptions,
     /// The temporary directory; deleted when the test ends.
     pub dir: TempDir,
+    /// The relay to PostgreSQL, for stores made by [`TestStore::for_outage`].
+    proxy: Option<TcpProxy>,
 }
 
 impl TestStore {
     /// Creates and migrates a store for one test.
     pub async fn new(backend: TestBackend) -> TestStore {
+        let test = Self::unmigrated(backend).await;
+        test.store.migrate().await.unwrap();
+        test
+    }
+
+    /// A migrated store whose database a test can take away with [`TestStore::outage`]. Waiting for a
+    /// connection gives up after half a second, so an outage shows quickly.
+    pub async fn for_outage(backend: TestBackend) -> TestStore {
+        let mut test = Self::new(backend).await;
+        let mut options = test.options.clone();
+        options.pool.acquire_timeout = std::time::Duration::from_millis(500);
+        if backend == TestBackend::Postgres {
+            let (server, path) = split_authority(&options.database_url);
+            let proxy = TcpProxy::start(server).await;
+            options.database_url = path.replace("{authority}", &proxy.addr.to_string());
+            test.proxy = Some(proxy);
+        }
+        test.store = Store::open(&options).await.unwrap();
+        test.options = options;
+        test
+    }
+
+    /// Takes the database away: the PostgreSQL server becomes unreachable (its relay drops every
+    /// connection and refuses new ones), and a SQLite store's connections close.
+    pub async fn outage(&self) {
+        match &self.proxy {
+            Some(proxy) => proxy.cut(),
+            None => self.store.close().await,
+        }
+    }
+
+    /// A store migrated only up to `version`, as an older release left it (for upgrade tests).
+    pub async fn at_migration(backend: TestBackend, version: i64) -> TestStore {
+        let test = Self::unmigrated(backend).await;
+        test.store.migrate_to(version).await.unwrap();
+        test
+    }
+
+    async fn unmigrated(backend: TestBackend) -> TestStore {
         let dir = tempfile::tempdir().unwrap();
         let database_url = match backend {
             TestBackend::Sqlite => format!("sqlite://{}", dir.path().join("encore.db").display()),
@@ -51,11 +92,11 @@ impl TestStore {
             },
         };
         let store = Store::open(&options).await.unwrap();
-        store.migrate().await.unwrap();
         TestStore {
             store,
             options,
             dir,
+            proxy: None,
         }
     }
 }
@@ -83,6 +124,62 @@ pub async fn fresh_pg_database() -> String {
         .unwrap();
     admin.close().await.unwrap();
     with_database(&server, &name)
+}
+
+/// `host:port` of a PostgreSQL URL, and the URL with `{authority}` in its place.
+fn split_authority(url: &str) -> (String, String) {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let end = rest.find(['/', '?']).map_or(url.len(), |i| start + i);
+    let authority = &url[start..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let prefix = &url[..end - host_port.len()];
+    (
+        host_port.to_owned(),
+        format!("{prefix}{{authority}}{}", &url[end..]),
+    )
+}
+
+/// A TCP relay on loopback that a test can cut, to play a database server going away.
+struct TcpProxy {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl TcpProxy {
+    async fn start(target: String) -> TcpProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            loop {
+                let mut cut = stopped.clone();
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((mut inbound, _)) = accepted else { break };
+                        let target = target.clone();
+                        let mut cut = stopped.clone();
+                        tokio::spawn(async move {
+                            let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                                return;
+                            };
+                            tokio::select! {
+                                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                                _ = cut.wait_for(|c| *c) => {}
+                            }
+                        });
+                    }
+                    _ = cut.wait_for(|c| *c) => break,
+                }
+            }
+            // The listener is dropped here: new connections are refused from now on.
+        });
+        TcpProxy { addr, stop }
+    }
+
+    fn cut(&self) {
+        let _ = self.stop.send(true);
+    }
 }
 
 /// Replaces the database name in a PostgreSQL URL.
@@ -230,8 +327,28 @@ pub mod fixtures {
             self
         }
 
-        pub fn draft(mut self) -> Self {
-            self.0.status = PostStatus::Draft;
+        /// A draft that keeps its date, so only the status keeps it hidden (see [`Self::undated`]).
+        pub fn draft(self) -> Self {
+            self.status(PostStatus::Draft)
+        }
+
+        /// Submitted for review, with a date.
+        pub fn pending(self) -> Self {
+            self.status(PostStatus::Pending)
+        }
+
+        /// Private: dated like a published post, never shown to readers.
+        pub fn private(self) -> Self {
+            self.status(PostStatus::Private)
+        }
+
+        pub fn status(mut self, status: PostStatus) -> Self {
+            self.0.status = status;
+            self
+        }
+
+        /// No publish date (only drafts and pending posts may lack one).
+        pub fn undated(mut self) -> Self {
             self.0.published_at = None;
             self
         }
@@ -299,6 +416,17 @@ pub mod html {
 #[cfg(test)]
 mod tests {
     use super::with_database;
+
+    #[test]
+    fn authorities_are_found_in_urls() {
+        assert_eq!(
+            super::split_authority("postgres://encore@127.0.0.1:5544/t1"),
+            (
+                "127.0.0.1:5544".to_owned(),
+                "postgres://encore@{authority}/t1".to_owned()
+            )
+        );
+    }
 
     #[test]
     fn database_names_are_swapped_in_urls() {

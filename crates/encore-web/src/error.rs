@@ -37,6 +37,10 @@ pub enum Error {
     Internal(String),
 }
 
+/// What a 503 asks clients (and crawlers) to wait before trying again while the database is out of
+/// reach.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
 /// Shorthand for handler results.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -71,6 +75,13 @@ impl Error {
                 ),
             ),
             Error::BadRequest(why) => (StatusCode::BAD_REQUEST, page("Bad request", why)),
+            Error::Store(StoreError::Unavailable(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                page(
+                    "Back in a moment",
+                    "The blog cannot reach its database right now. Please try again in a moment.",
+                ),
+            ),
             Error::RangeNotSatisfiable(_) => (
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 page(
@@ -102,6 +113,12 @@ impl IntoResponse for Error {
             response
                 .headers_mut()
                 .insert(axum::http::header::CONTENT_RANGE, value);
+        }
+        if let Error::Store(StoreError::Unavailable(_)) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
         response.extensions_mut().insert(page);
         response

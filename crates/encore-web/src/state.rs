@@ -1,6 +1,7 @@
 //! The state every handler shares.
 
 use crate::theme::Theme;
+use encore_core::clock::Clock;
 use encore_store::Store;
 use std::sync::Arc;
 
@@ -13,6 +14,8 @@ pub struct AppState {
     pub theme: Arc<Theme>,
     /// Settings the web layer reads.
     pub settings: Arc<Settings>,
+    /// Where "now" comes from: what is public, and what a download is counted against.
+    pub clock: Clock,
 }
 
 /// Web settings from the configuration.
@@ -23,12 +26,19 @@ pub struct Settings {
 }
 
 impl AppState {
-    /// Bundles the parts.
+    /// Bundles the parts, with the system clock.
     pub fn new(store: Store, theme: Theme, settings: Settings) -> AppState {
         AppState {
             store,
             theme: Arc::new(theme),
             settings: Arc::new(settings),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same state reading time from `clock` (tests set the date they need).
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
     }
 }

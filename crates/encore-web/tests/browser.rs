@@ -38,7 +38,11 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
+        // The browser keeps the machine's clock: a run with a faked date (scripts/test with
+        // ENCORE_TEST_DATE preloads libfaketime) is about Encore's clock, and Chromium under
+        // libfaketime runs many times slower.
         let driver = Command::new(chromedriver)
+            .env_remove("LD_PRELOAD")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

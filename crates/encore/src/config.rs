@@ -50,6 +50,9 @@ pub struct Config {
     pub spam_rate_limit: f64,
     /// Days the spam service keeps each verdict with its reasons; 0 keeps them forever.
     pub spam_log_days: u32,
+    /// Seconds a running spam service trusts a key's cached state (revocation, blocklist) before reading it
+    /// again, so edits made by another process take effect; 0 reads it on every call. Default 10.
+    pub spam_refresh_seconds: u32,
 }
 
 /// The keys an `ENCORE_*` variable may set; other `ENCORE_` variables (`ENCORE_TEST_PG_URL`) are
@@ -69,6 +72,7 @@ const KEYS: &[&str] = &[
     "spam_path",
     "spam_rate_limit",
     "spam_log_days",
+    "spam_refresh_seconds",
 ];
 
 impl Default for Config {
@@ -88,6 +92,7 @@ impl Default for Config {
             spam_path: String::new(),
             spam_rate_limit: 50.0,
             spam_log_days: 90,
+            spam_refresh_seconds: 10,
         }
     }
 }

@@ -1,21 +1,24 @@
 //! The client gives the same answers through the in-process engine and over HTTP, and says when it got none.
 
 use crate::support::{SpamServer, options, reader_comment, spam_comment};
+use encore_core::clock::Clock;
 use encore_spam::client::{Ack, Client, ClientOptions, Endpoint, Outcome};
 use encore_spam::service::ServiceOptions;
 use encore_store::testing::TestBackend;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 encore_store::backend_tests!(
     both_endpoints_tell_the_same_story,
     rate_limits_are_retried_after_the_wait,
 );
 
-fn fast() -> ClientOptions {
+/// Retries quickly, waiting on `clock`: a test clock moves forward instead of sleeping.
+fn fast(clock: &Clock) -> ClientOptions {
     ClientOptions {
         timeout: Duration::from_secs(5),
         retries: 2,
         backoff: Duration::from_millis(20),
+        clock: clock.clone(),
     }
 }
 
@@ -67,14 +70,14 @@ async fn both_endpoints_tell_the_same_story(backend: TestBackend) {
             service: server.service.clone(),
             key: local_key,
         },
-        fast(),
+        fast(server.service.clock()),
     );
     let local_bad = Client::new(
         Endpoint::Local {
             service: server.service.clone(),
             key: "nope".into(),
         },
-        fast(),
+        fast(server.service.clock()),
     );
     story(&local, &local_bad).await;
 
@@ -83,14 +86,14 @@ async fn both_endpoints_tell_the_same_story(backend: TestBackend) {
             base_url: server.url.clone(),
             key: server.key.clone(),
         },
-        fast(),
+        fast(server.service.clock()),
     );
     let http_bad = Client::new(
         Endpoint::Http {
             base_url: server.url.clone(),
             key: "nope".into(),
         },
-        fast(),
+        fast(server.service.clock()),
     );
     story(&http, &http_bad).await;
 
@@ -103,16 +106,18 @@ async fn both_endpoints_tell_the_same_story(backend: TestBackend) {
             base_url: dead_url,
             key: server.key.clone(),
         },
-        fast(),
+        fast(server.service.clock()),
     );
-    let started = Instant::now();
+    let clock = server.service.clock();
+    let started = clock.elapsed();
     let answer = dead.check(&reader_comment()).await;
     assert!(
         matches!(answer.outcome, Outcome::Unreachable(_)),
         "{answer:?}"
     );
-    assert!(
-        started.elapsed() >= Duration::from_millis(60),
+    assert_eq!(
+        clock.elapsed() - started,
+        Duration::from_millis(60),
         "two retries with backoff 20 ms then 40 ms"
     );
     assert!(matches!(
@@ -135,8 +140,10 @@ async fn rate_limits_are_retried_after_the_wait(backend: TestBackend) {
             base_url: server.url.clone(),
             key: server.key.clone(),
         },
-        fast(),
+        fast(server.service.clock()),
     );
+    // The service's clock stands still unless a client waits on it, so no refill happens by accident.
+    let clock = server.service.clock();
     let mut outcomes = Vec::new();
     for _ in 0..3 {
         outcomes.push(client.check(&reader_comment()).await.outcome);
@@ -146,6 +153,11 @@ async fn rate_limits_are_retried_after_the_wait(backend: TestBackend) {
         vec![Outcome::Ham; 3],
         "the third check waits for Retry-After and succeeds"
     );
+    assert_eq!(
+        clock.elapsed(),
+        Duration::from_secs(1),
+        "the wait was the server's Retry-After (1 s), not the 20 ms backoff"
+    );
     let impatient = Client::new(
         Endpoint::Http {
             base_url: server.url.clone(),
@@ -153,7 +165,7 @@ async fn rate_limits_are_retried_after_the_wait(backend: TestBackend) {
         },
         ClientOptions {
             retries: 0,
-            ..fast()
+            ..fast(clock)
         },
     );
     assert!(

@@ -5,6 +5,7 @@ use crate::support::{
 };
 use encore_spam::service::{Service, ServiceOptions};
 use encore_store::testing::TestBackend;
+use std::time::Duration;
 
 encore_store::backend_tests!(
     verify_key_answers_valid_or_invalid,
@@ -15,6 +16,8 @@ encore_store::backend_tests!(
     test_calls_never_train,
     usage_is_counted_per_key_and_month,
     keys_are_rate_limited_and_revocable,
+    edits_made_elsewhere_are_read_after_the_refresh_time,
+    a_database_outage_answers_503_never_a_guess,
     verdicts_keep_their_reasons,
     the_same_text_again_is_a_reason_but_a_recheck_is_not,
     verdicts_past_their_keeping_time_are_pruned,
@@ -337,6 +340,13 @@ async fn usage_is_counted_per_key_and_month(backend: TestBackend) {
     server.service.flush().await.unwrap();
     let usage: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
     assert_eq!(usage["usage"], 3);
+    // The fixtures' date is 24 November: seven days later a new month counts from zero.
+    server
+        .service
+        .clock()
+        .advance(Duration::from_secs(7 * 86_400));
+    let usage: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    assert_eq!(usage["usage"], 0, "December starts a new count");
     let unlimited = server
         .service
         .add_key("https://free.example", None)
@@ -385,7 +395,25 @@ async fn keys_are_rate_limited_and_revocable(backend: TestBackend) {
         &[200, 200, 200, 200],
         "a burst of twice the rate is allowed: {statuses:?}"
     );
-    assert!(statuses[4..].contains(&429), "{statuses:?}");
+    assert_eq!(
+        &statuses[4..],
+        &[429, 429],
+        "then the bucket is empty while the clock stands still"
+    );
+    server.service.clock().advance(Duration::from_millis(500));
+    assert_eq!(
+        post(&url, fields_with_key(&reader_comment(), &server.key), None)
+            .await
+            .status,
+        200,
+        "half a second at 2 calls a second refills one call"
+    );
+    assert_eq!(
+        post(&url, fields_with_key(&reader_comment(), &server.key), None)
+            .await
+            .status,
+        429
+    );
     // Another key has its own bucket.
     let other = server
         .service
@@ -404,7 +432,7 @@ async fn keys_are_rate_limited_and_revocable(backend: TestBackend) {
         .service
         .store()
         .spam()
-        .revoke_key(&other, encore_store::now())
+        .revoke_key(&other, server.service.clock().now())
         .await
         .unwrap();
     server.service.forget_keys();
@@ -506,8 +534,13 @@ async fn verdicts_past_their_keeping_time_are_pruned(backend: TestBackend) {
     let key = spam.key(&server.key).await.unwrap().unwrap();
     let guid = answer.guid.unwrap();
     assert!(spam.check(key.id, &guid).await.unwrap().is_some());
+    assert_eq!(
+        server.service.prune().await.unwrap(),
+        0,
+        "a verdict of this very second is not older than now"
+    );
     // Timestamps are whole seconds: a second later, the check is older than "now".
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    server.service.clock().advance(Duration::from_secs(1));
     assert_eq!(server.service.prune().await.unwrap(), 1);
     assert!(spam.check(key.id, &guid).await.unwrap().is_none());
     let usage: serde_json::Value = reqwest::get(format!(
@@ -520,4 +553,104 @@ async fn verdicts_past_their_keeping_time_are_pruned(backend: TestBackend) {
     .await
     .unwrap();
     assert_eq!(usage["usage"], 1, "usage outlives the verdicts");
+}
+
+async fn edits_made_elsewhere_are_read_after_the_refresh_time(backend: TestBackend) {
+    let server = SpamServer::start(backend, options()).await;
+    let url = format!("{}/1.1/comment-check", server.url);
+    let mut linked = reader_comment();
+    linked.comment_content =
+        "I wrote about the same album on my blog: http://shop.replica.example/ and I agree about side two.".into();
+    let check = || post(&url, fields_with_key(&linked, &server.key), None);
+    assert_eq!(check().await.body, "false");
+    // Another process (`encore spam block add`, another node) writes to the database directly.
+    let spam = server.service.store().spam();
+    let key = spam.key(&server.key).await.unwrap().unwrap();
+    let clock = server.service.clock();
+    spam.block(
+        key.id,
+        encore_store::spam::BlockKind::Domain,
+        "replica.example",
+        clock.now(),
+    )
+    .await
+    .unwrap();
+    clock.advance(Duration::from_secs(9));
+    assert_eq!(
+        check().await.body,
+        "false",
+        "within the refresh time (10 s) the cached list still holds"
+    );
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(check().await.body, "true", "then the list is read again");
+    spam.revoke_key(&server.key, clock.now()).await.unwrap();
+    clock.advance(Duration::from_secs(10));
+    let revoked = check().await;
+    assert_eq!(revoked.body, "invalid");
+    assert!(revoked.debug_help.unwrap().contains("revoked"));
+}
+
+async fn a_database_outage_answers_503_never_a_guess(backend: TestBackend) {
+    let test = encore_store::testing::TestStore::for_outage(backend).await;
+    let service = Service::new(test.store.clone(), options());
+    let key = service
+        .add_key("https://blog.example", None)
+        .await
+        .unwrap()
+        .api_key;
+    let other = service
+        .add_key("https://other.example", None)
+        .await
+        .unwrap()
+        .api_key;
+    let server = SpamServer::serve(test, service, key.clone()).await;
+    let url = |path: &str| format!("{}{path}", server.url);
+    assert_eq!(
+        post(
+            &url("/1.1/comment-check"),
+            fields_with_key(&reader_comment(), &key),
+            None
+        )
+        .await
+        .body,
+        "false"
+    );
+    server.test.outage().await;
+    let unavailable = |answer: crate::support::Answer, what: &str| {
+        assert_eq!(answer.status, 503, "{what}: {answer:?}");
+        assert_eq!(answer.retry_after.as_deref(), Some("5"), "{what}");
+        assert!(
+            answer.body != "true" && answer.body != "false",
+            "{what}: no verdict"
+        );
+    };
+    // A report must be stored before it is acknowledged, so it cannot be taken now.
+    unavailable(
+        post(
+            &url("/1.1/submit-spam"),
+            fields_with_key(&spam_comment(), &key),
+            None,
+        )
+        .await,
+        "submit-spam",
+    );
+    // A key not yet read cannot be checked, so no verdict is guessed for it.
+    unavailable(
+        post(
+            &url("/1.1/comment-check"),
+            fields_with_key(&reader_comment(), &other),
+            None,
+        )
+        .await,
+        "comment-check with an unread key",
+    );
+    unavailable(
+        crate::support::answer(
+            reqwest::get(url(&format!("/1.2/usage-limit?api_key={key}")))
+                .await
+                .unwrap(),
+        )
+        .await,
+        "usage-limit",
+    );
 }

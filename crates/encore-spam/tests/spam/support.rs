@@ -1,5 +1,6 @@
 //! A spam server on an ephemeral loopback port, over a test store.
 
+use encore_core::clock::Clock;
 use encore_spam::params::CommentValues;
 use encore_spam::service::{Service, ServiceOptions};
 use encore_store::testing::{TestBackend, TestStore};
@@ -14,10 +15,12 @@ pub struct SpamServer {
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
+/// No rate limit, quick flushes, and a clock of its own that stands still at the fixtures' date until a test moves it.
 pub fn options() -> ServiceOptions {
     ServiceOptions {
         rate_per_second: 0.0,
         flush_every: Duration::from_millis(50),
+        clock: Clock::manual(encore_store::testing::fixtures::now()),
         ..ServiceOptions::default()
     }
 }
@@ -118,6 +121,7 @@ pub struct Answer {
     pub guid: Option<String>,
     pub pro_tip: Option<String>,
     pub debug_help: Option<String>,
+    pub retry_after: Option<String>,
     pub content_type: String,
 }
 
@@ -145,6 +149,7 @@ pub async fn answer(response: reqwest::Response) -> Answer {
         header("x-akismet-debug-help"),
     );
     let content_type = header("content-type").unwrap_or_default();
+    let retry_after = header("retry-after");
     let status = response.status().as_u16();
     Answer {
         status,
@@ -152,6 +157,7 @@ pub async fn answer(response: reqwest::Response) -> Answer {
         guid,
         pro_tip,
         debug_help,
+        retry_after,
         content_type,
     }
 }

@@ -8,3 +8,4 @@ mod schema;
 mod series;
 mod sites_and_accounts;
 mod spam;
+mod upgrades;

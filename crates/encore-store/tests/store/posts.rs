@@ -396,6 +396,35 @@ async fn one_sites_posts_never_show_on_another(backend: TestBackend) {
         .unwrap();
     let err = t.store.posts().insert(&post, now()).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    // Nor under B's tag, in B's series, or offering B's download.
+    let b_tag = fixtures::tag(&t.store, &b, "Elsewhere").await;
+    let b_series = t
+        .store
+        .series()
+        .insert(b.id, "Elsewhere", "", "", now())
+        .await
+        .unwrap();
+    let b_file = t
+        .store
+        .downloads()
+        .insert(b.id, "b.txt", bytes::Bytes::from_static(b"b"), now())
+        .await
+        .unwrap();
+    for (what, crossing) in [
+        ("tag", PostBuilder::new(&a, &max, "Crossing").tag(b_tag.id)),
+        (
+            "series",
+            PostBuilder::new(&a, &max, "Crossing").in_series(b_series.id, 1),
+        ),
+        (
+            "download",
+            PostBuilder::new(&a, &max, "Crossing").download(b_file.id),
+        ),
+    ] {
+        let post = crossing.0.validate().unwrap();
+        let err = t.store.posts().insert(&post, now()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{what}: {err:?}");
+    }
     assert!(
         t.store
             .posts()
@@ -404,6 +433,31 @@ async fn one_sites_posts_never_show_on_another(backend: TestBackend) {
             .unwrap()
             .is_none(),
         "nothing half-written"
+    );
+    // Looked up through the other site, a site's tags, series and downloads do not exist.
+    assert!(
+        t.store
+            .taxonomy()
+            .tag_by_slug(a.id, "elsewhere")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        t.store
+            .series()
+            .by_slug(a.id, "elsewhere")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        t.store
+            .downloads()
+            .by_id(a.id, b_file.id)
+            .await
+            .unwrap()
+            .is_none()
     );
 }
 

@@ -109,7 +109,7 @@ pub async fn get(
     let stored = app
         .store
         .downloads()
-        .public_by_id(site.id, DownloadId(id), encore_store::now())
+        .public_by_id(site.id, DownloadId(id), app.clock.now())
         .await?
         .ok_or(Error::NotFound)?;
     let file = &stored.download;

@@ -77,7 +77,7 @@ async fn render(
         return plain(status, page);
     };
     let head = meta::page_head(&site, Some(page.title), &page.message, path);
-    let now = encore_store::now();
+    let now = app.clock.now();
     let layout = match Layout::load(app, &site, path, head, now).await {
         Ok(layout) => layout,
         Err(_) => Layout::bare(

@@ -58,7 +58,7 @@ pub(crate) async fn render_first(app: &AppState, site: &Site, spec: ListSpec) ->
 }
 
 async fn list(app: &AppState, site: &Site, spec: ListSpec, number: u32) -> Result<Response> {
-    let now = encore_store::now();
+    let now = app.clock.now();
     let request = PageRequest::new(number, app.settings.posts_per_page).ok_or(Error::NotFound)?;
     let page = app
         .store

@@ -70,7 +70,7 @@ pub async fn show(
     {
         return Err(Error::NotFound);
     }
-    let now = encore_store::now();
+    let now = app.clock.now();
     let post = app
         .store
         .posts()
@@ -135,7 +135,7 @@ pub async fn section(
     if !slug::is_valid(&first) {
         return Err(Error::NotFound);
     }
-    let now = encore_store::now();
+    let now = app.clock.now();
     let page = app
         .store
         .posts()

@@ -34,7 +34,7 @@ pub async fn show(
     if !slug::is_valid(&slug) {
         return Err(Error::NotFound);
     }
-    let now = encore_store::now();
+    let now = app.clock.now();
     let series = app
         .store
         .series()

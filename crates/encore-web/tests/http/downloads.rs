@@ -11,6 +11,7 @@ encore_store::backend_tests!(
     ranges_resume_a_download_without_counting_it_again,
     conditional_and_head_requests_are_not_downloads,
     files_of_hidden_posts_are_not_served,
+    a_download_is_counted_before_its_first_byte,
 );
 
 const CONTENT: &[u8] =
@@ -170,4 +171,71 @@ async fn files_of_hidden_posts_are_not_served(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
     let (_, download, _) = post_with_file(&app, true).await;
     assert_eq!(app.get(&download).await.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_download_is_counted_before_its_first_byte(backend: TestBackend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn(backend).await;
+    // Large enough that the body is still on its way when the reader hangs up.
+    let big = Bytes::from(vec![b'x'; 2 * 1024 * 1024]);
+    let file = app
+        .store
+        .downloads()
+        .insert(app.site.id, "mixtape.wav", big, now())
+        .await
+        .unwrap();
+    PostBuilder::new(&app.site, &app.author, "Mixtape")
+        .download(file.id)
+        .insert(&app.store)
+        .await;
+    let count = || async {
+        app.store
+            .downloads()
+            .by_id(app.site.id, file.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .download
+            .download_count
+    };
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream
+        .write_all(
+            format!(
+                "GET /download/{}/mixtape.wav HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                file.id
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    // Read the status line and headers only, a byte at a time, so no body byte is taken.
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        assert_eq!(
+            stream.read(&mut byte).await.unwrap(),
+            1,
+            "the answer ended early"
+        );
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    assert_eq!(
+        count().await,
+        1,
+        "counted, and committed, before the first byte"
+    );
+    drop(stream);
+    assert_eq!(
+        count().await,
+        1,
+        "a reader who hangs up still downloaded once"
+    );
 }

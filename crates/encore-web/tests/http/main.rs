@@ -9,3 +9,4 @@ mod downloads;
 mod posts;
 mod security;
 mod sites;
+mod visibility;

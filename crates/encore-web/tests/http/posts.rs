@@ -215,8 +215,8 @@ async fn drafts_and_scheduled_posts_are_nowhere_until_their_time(backend: TestBa
         .tag(tag.id)
         .insert(&app.store)
         .await;
-    // Scheduled against the real clock, as the server sees it.
-    let release = Utc::now() + Duration::seconds(3);
+    // Scheduled an hour ahead of the server's clock, which stands still until the test moves it.
+    let release = now() + Duration::hours(1);
     PostBuilder::new(&app.site, &app.author, "Scheduled Post")
         .at(release)
         .category(cat.id)
@@ -227,6 +227,7 @@ async fn drafts_and_scheduled_posts_are_nowhere_until_their_time(backend: TestBa
     let year = release.format("%Y").to_string();
     for path in ["/", "/category/1985", &format!("/{year}"), "/author/marty"] {
         let html = app.page(path).await;
+        assert!(html.contains("Visible Post"), "{path}");
         assert!(
             !html.contains("Secret Draft") && !html.contains("Scheduled Post"),
             "{path} leaks a hidden post"
@@ -244,12 +245,21 @@ async fn drafts_and_scheduled_posts_are_nowhere_until_their_time(backend: TestBa
     let draft_path = format!("/{}/secret-draft", now().format("%Y/%m/%d"));
     assert_eq!(app.get(&draft_path).await.status(), StatusCode::NOT_FOUND);
 
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
-    assert!(
-        app.page("/").await.contains("Scheduled Post"),
-        "the scheduled post appears at its time"
+    app.clock.advance(std::time::Duration::from_secs(3599));
+    assert_eq!(
+        app.get(&scheduled_path).await.status(),
+        StatusCode::NOT_FOUND,
+        "a second before its time"
     );
+    app.clock.advance(std::time::Duration::from_secs(1));
+    for path in ["/", "/category/1985", &format!("/{year}"), "/author/marty"] {
+        assert!(
+            app.page(path).await.contains("Scheduled Post"),
+            "the scheduled post appears on {path} at its second"
+        );
+    }
     assert_eq!(app.get(&scheduled_path).await.status(), StatusCode::OK);
+    assert!(!app.page("/").await.contains("Secret Draft"));
 }
 
 async fn unknown_addresses_get_a_real_404_page(backend: TestBackend) {

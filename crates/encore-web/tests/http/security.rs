@@ -1,6 +1,6 @@
 //! Headers, escaping and assets: what an attacker or a browser checks first.
 
-use crate::support::{PostBuilder, TestApp, between};
+use crate::support::{PostBuilder, TestApp, all_between, between, json_ld, location};
 use encore_store::testing::{TestBackend, fixtures::now};
 use reqwest::{StatusCode, header};
 
@@ -9,6 +9,9 @@ encore_store::backend_tests!(
     titles_and_bodies_cannot_inject_markup,
     theme_assets_are_served_and_cached_by_version,
     health_answers_when_the_database_does,
+    links_never_come_from_a_forged_host,
+    theme_paths_cannot_climb_out_of_the_theme_directory,
+    a_database_outage_answers_503_with_retry_after,
 );
 
 async fn every_response_carries_security_headers(backend: TestBackend) {
@@ -100,4 +103,121 @@ async fn health_answers_when_the_database_does(backend: TestBackend) {
     assert_eq!(response.text().await.unwrap(), "ok\n");
     let robots = app.get("/robots.txt").await.text().await.unwrap();
     assert!(robots.contains("User-agent: *"));
+}
+
+async fn links_never_come_from_a_forged_host(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let cat = encore_store::testing::fixtures::category(&app.store, &app.site, "1985").await;
+    PostBuilder::new(&app.site, &app.author, "Rocky IV")
+        .category(cat.id)
+        .insert(&app.store)
+        .await;
+    let path = format!(
+        "/{}/rocky-iv",
+        (now() - chrono::Duration::days(1)).format("%Y/%m/%d")
+    );
+    let forged = |path: String| {
+        app.request(reqwest::Method::GET, &path)
+            .header(header::HOST, "evil.example")
+            .header("x-forwarded-host", "evil.example")
+            .header("x-forwarded-proto", "https")
+            .header("forwarded", "host=evil.example;proto=https")
+            .send()
+    };
+    for page in [path.as_str(), "/", "/category/1985", "/no-such-page"] {
+        let response = forged(page.to_owned()).await.unwrap();
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("evil.example"), "{page} took a forged host");
+        let canonical = between(&html, "<link rel=\"canonical\" href=\"", "\"");
+        if page != "/no-such-page" {
+            assert!(
+                canonical.unwrap().starts_with(&format!("{}/", app.base)),
+                "{page}: canonical {canonical:?}"
+            );
+        }
+        for url in all_between(&html, "<meta property=\"og:url\" content=\"", "\"") {
+            assert!(url.starts_with(&app.base), "{page}: og:url {url}");
+        }
+    }
+    let html = forged(path.clone()).await.unwrap().text().await.unwrap();
+    let ld = json_ld(&html);
+    for url in [
+        &ld["url"],
+        &ld["mainEntityOfPage"],
+        &ld["author"]["url"],
+        &ld["publisher"]["url"],
+    ] {
+        assert!(
+            url.as_str().unwrap().starts_with(&app.base),
+            "JSON-LD link {url} is not on the stored address"
+        );
+    }
+    // Redirects stay on the site too: a stale date and a trailing slash.
+    for stale in ["/2001/01/01/rocky-iv".to_owned(), format!("{path}/")] {
+        let response = forged(stale.clone()).await.unwrap();
+        assert!(response.status().is_redirection(), "{stale}");
+        assert_eq!(location(&response), path, "{stale}");
+    }
+}
+
+async fn theme_paths_cannot_climb_out_of_the_theme_directory(backend: TestBackend) {
+    let outside = tempfile::tempdir().unwrap();
+    let theme = outside.path().join("theme");
+    std::fs::create_dir_all(theme.join("static")).unwrap();
+    std::fs::write(
+        theme.join("static/style.css"),
+        "body { color: rebeccapurple }",
+    )
+    .unwrap();
+    std::fs::write(theme.join("secret.txt"), "THEME-LEVEL SECRET").unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "OUTSIDE SECRET").unwrap();
+    let app = TestApp::spawn_themed(backend, theme).await;
+    let get = async |target: &str| {
+        app.raw(&format!(
+            "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        ))
+        .await
+    };
+    // The override directory is really in use: its stylesheet is served.
+    let css = get("/theme/style.css").await;
+    assert!(css.starts_with("HTTP/1.1 200"), "{css}");
+    assert!(css.contains("rebeccapurple"), "{css}");
+    for target in [
+        "/theme/../secret.txt",
+        "/theme/../../secret.txt",
+        "/theme/static/../../secret.txt",
+        "/theme/%2e%2e/secret.txt",
+        "/theme/%2e%2e/%2e%2e/secret.txt",
+        "/theme/..%2f..%2fsecret.txt",
+        "/theme/%2E%2E%2F%2E%2E%2Fsecret.txt",
+        "/theme/....//....//secret.txt",
+        "/theme/%2f..%2f..%2fsecret.txt",
+        "/theme/..%5c..%5csecret.txt",
+    ] {
+        let answer = get(target).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 404") || answer.starts_with("HTTP/1.1 400"),
+            "{target}: {answer}"
+        );
+        assert!(
+            !answer.contains("SECRET"),
+            "{target} read a file outside the theme"
+        );
+    }
+}
+
+async fn a_database_outage_answers_503_with_retry_after(backend: TestBackend) {
+    let app = TestApp::spawn_for_outage(backend).await;
+    PostBuilder::new(&app.site, &app.author, "Rocky IV")
+        .insert(&app.store)
+        .await;
+    assert!(app.page("/").await.contains("Rocky IV"));
+    app.outage().await;
+    for path in ["/", "/healthz", "/category/none"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5", "{path}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains("try again in a moment"), "{path}: {body}");
+    }
 }

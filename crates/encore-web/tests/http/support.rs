@@ -1,6 +1,9 @@
 //! `TestApp`: one server, one database, one test.
 
-use encore_core::site::{NewSite, Site};
+use encore_core::{
+    clock::Clock,
+    site::{NewSite, Site},
+};
 use encore_store::{
     Store,
     testing::{TestBackend, TestStore, fixtures},
@@ -19,6 +22,8 @@ pub struct TestApp {
     /// The default site (answers any host).
     pub site: Site,
     pub author: encore_core::account::Account,
+    /// The server's clock: it stands at the fixtures' date until a test moves it.
+    pub clock: Clock,
     client: reqwest::Client,
     _stop: oneshot::Sender<()>,
     _db: TestStore,
@@ -31,7 +36,29 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: TestBackend, posts_per_page: u32) -> TestApp {
-        let db = TestStore::new(backend).await;
+        Self::start(TestStore::new(backend).await, posts_per_page, None).await
+    }
+
+    /// Starts a server whose theme files are overridden from `dir`.
+    pub async fn spawn_themed(backend: TestBackend, dir: std::path::PathBuf) -> TestApp {
+        Self::start(TestStore::new(backend).await, 10, Some(dir)).await
+    }
+
+    /// Starts a server whose database [`TestApp::outage`] can take away.
+    pub async fn spawn_for_outage(backend: TestBackend) -> TestApp {
+        Self::start(TestStore::for_outage(backend).await, 10, None).await
+    }
+
+    /// Takes the database away (see [`TestStore::outage`]).
+    pub async fn outage(&self) {
+        self._db.outage().await;
+    }
+
+    async fn start(
+        db: TestStore,
+        posts_per_page: u32,
+        theme_dir: Option<std::path::PathBuf>,
+    ) -> TestApp {
         let store = db.store.clone();
         // Bound before the server task starts, so no request can arrive too early.
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -51,7 +78,13 @@ impl TestApp {
             .await
             .unwrap();
         let author = fixtures::author(&store, &site, "marty").await;
-        let state = AppState::new(store.clone(), Theme::new(None), Settings { posts_per_page });
+        let clock = Clock::manual(fixtures::now());
+        let state = AppState::new(
+            store.clone(),
+            Theme::new(theme_dir),
+            Settings { posts_per_page },
+        )
+        .with_clock(clock.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(encore_web::serve(listener, state, async {
             let _ = stopped.await;
@@ -65,6 +98,7 @@ impl TestApp {
             store,
             site,
             author,
+            clock,
             client,
             _stop: stop,
             _db: db,
@@ -91,6 +125,18 @@ impl TestApp {
 
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client.request(method, format!("{}{path}", self.base))
+    }
+
+    /// Sends `request` exactly as written (no client normalises its target) and returns the whole
+    /// answer, headers and body, as text. The request should ask for `Connection: close`.
+    pub async fn raw(&self, request: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
     }
 
     /// The body of a page that must answer 200.

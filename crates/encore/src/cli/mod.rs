@@ -31,6 +31,8 @@ CONFIGURATION
                                                    `encore serve`, e.g. /akismet (off)
     spam_rate_limit     ENCORE_SPAM_RATE_LIMIT     spam API calls per second per key, 0 = no limit (50)
     spam_log_days       ENCORE_SPAM_LOG_DAYS       days to keep each spam verdict and its reasons, 0 = forever (90)
+    spam_refresh_seconds ENCORE_SPAM_REFRESH_SECONDS seconds a running spam service trusts a key's cached
+                                                   revocation and blocklist before reading them again (10)
 
 EXAMPLES
   encore demo                          run a demo music blog at http://127.0.0.1:8080

@@ -106,6 +106,7 @@ pub fn service_options(config: &Config) -> ServiceOptions {
     ServiceOptions {
         rate_per_second: config.spam_rate_limit,
         keep_checks: (days > 0).then(|| std::time::Duration::from_secs(days * 24 * 3600)),
+        refresh_every: std::time::Duration::from_secs(u64::from(config.spam_refresh_seconds)),
         ..ServiceOptions::default()
     }
 }

@@ -1,8 +1,14 @@
 //! The other commands: help, migrate, user add, site add/list, and bad configuration.
 
-use crate::support::{Server, encore, run, text};
+use crate::support::{Home, Server, encore, run, text};
 use argon2::{Argon2, PasswordVerifier, password_hash::phc::PasswordHash};
-use encore_store::{PoolOptions, Store, StoreOptions};
+use encore_store::testing::TestBackend;
+
+encore_store::backend_tests!(
+    migrate_then_add_an_author_with_an_argon2id_password,
+    a_second_site_answers_on_its_own_host,
+    adding_a_user_leaves_the_served_sites_address_alone,
+);
 
 #[test]
 fn help_documents_every_command_and_setting() {
@@ -39,26 +45,16 @@ fn help_documents_every_command_and_setting() {
     );
 }
 
-async fn open(dir: &std::path::Path) -> Store {
-    let options = StoreOptions {
-        database_url: format!("sqlite://{}", dir.join("encore-data/encore.db").display()),
-        media_dir: dir.join("encore-data/media"),
-        pool: PoolOptions::default(),
-    };
-    Store::open(&options).await.unwrap()
-}
-
-#[tokio::test]
-async fn migrate_then_add_an_author_with_an_argon2id_password() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = encore(dir.path());
+async fn migrate_then_add_an_author_with_an_argon2id_password(backend: TestBackend) {
+    let home = Home::new(backend).await;
+    let mut cmd = home.encore();
     cmd.arg("migrate");
     let out = run(cmd, "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("is up to date"));
 
     let add = |username: &str, password: &str| {
-        let mut cmd = encore(dir.path());
+        let mut cmd = home.encore();
         cmd.args([
             "user",
             "add",
@@ -80,7 +76,7 @@ async fn migrate_then_add_an_author_with_an_argon2id_password() {
         text(&out.stdout)
     );
 
-    let store = open(dir.path()).await;
+    let store = home.store().await;
     let eva = store.accounts().by_username("eva").await.unwrap().unwrap();
     assert_eq!(eva.display_name, "Eva Vinyl");
     let hash = store
@@ -126,10 +122,9 @@ async fn migrate_then_add_an_author_with_an_argon2id_password() {
     );
 }
 
-#[tokio::test]
-async fn a_second_site_answers_on_its_own_host() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = encore(dir.path());
+async fn a_second_site_answers_on_its_own_host(backend: TestBackend) {
+    let home = Home::new(backend).await;
+    let mut cmd = home.encore();
     cmd.args([
         "site",
         "add",
@@ -140,7 +135,7 @@ async fn a_second_site_answers_on_its_own_host() {
     ]);
     let out = run(cmd, "");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let mut cmd = encore(dir.path());
+    let mut cmd = home.encore();
     cmd.args([
         "site",
         "add",
@@ -156,10 +151,10 @@ async fn a_second_site_answers_on_its_own_host() {
         text(&dup.stderr)
     );
 
-    let mut cmd = encore(dir.path());
+    let mut cmd = home.encore();
     cmd.args(["serve", "--listen", "127.0.0.1:0"]);
     let server = Server::start(cmd);
-    let mut cmd = encore(dir.path());
+    let mut cmd = home.encore();
     cmd.args(["site", "list"]);
     let list = text(&run(cmd, "").stdout);
     assert!(
@@ -224,13 +219,12 @@ fn bad_configuration_is_reported_clearly() {
     );
 }
 
-#[tokio::test]
-async fn adding_a_user_leaves_the_served_sites_address_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = encore(dir.path());
+async fn adding_a_user_leaves_the_served_sites_address_alone(backend: TestBackend) {
+    let home = Home::new(backend).await;
+    let mut cmd = home.encore();
     cmd.args(["serve", "--listen", "127.0.0.1:0"]);
     let server = Server::start(cmd);
-    let mut cmd = encore(dir.path());
+    let mut cmd = home.encore();
     cmd.args([
         "user",
         "add",

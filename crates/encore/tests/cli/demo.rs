@@ -1,7 +1,13 @@
 //! `encore demo`: the seed's music blog, end to end, on SQLite and PostgreSQL.
 
-use crate::support::{Server, all_between, between, encore};
+use crate::support::{Home, Server, all_between, between};
+use encore_store::testing::TestBackend;
 use sha2::{Digest, Sha256};
+
+encore_store::backend_tests!(
+    the_demo_serves_the_seed_post_and_a_second_run_keeps_the_data,
+    an_acknowledged_download_survives_a_crash,
+);
 
 const ROCKY_IV: [&str; 10] = [
     "Survivor – Burning Heart",
@@ -16,8 +22,8 @@ const ROCKY_IV: [&str; 10] = [
     "Vince DiCola – Training Montage",
 ];
 
-fn demo_in(dir: &std::path::Path) -> std::process::Command {
-    let mut cmd = encore(dir);
+fn demo_in(home: &Home) -> std::process::Command {
+    let mut cmd = home.encore();
     cmd.args(["demo", "--listen", "127.0.0.1:0"]);
     cmd
 }
@@ -87,24 +93,28 @@ async fn download(server: &Server, post: &str) -> (String, String) {
     (href, sha)
 }
 
-#[tokio::test]
-async fn the_demo_serves_the_seed_post_and_a_second_run_keeps_the_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(demo_in(dir.path()));
+async fn the_demo_serves_the_seed_post_and_a_second_run_keeps_the_data(backend: TestBackend) {
+    let home = Home::new(backend).await;
+    let server = Server::start(demo_in(&home));
     assert!(
         server.banner.contains("Created the demo music blog"),
         "{}",
         server.banner
     );
     assert!(
-        dir.path().join("encore-data/encore.db").exists(),
+        home.path().join("encore-data/media").exists(),
         "the data directory is created"
+    );
+    assert_eq!(
+        home.path().join("encore-data/encore.db").exists(),
+        backend == TestBackend::Sqlite,
+        "the SQLite file is made only when SQLite is the database"
     );
     let post = check_rocky_iv(&server).await;
     download(&server, &post).await;
     drop(server);
 
-    let again = Server::start(demo_in(dir.path()));
+    let again = Server::start(demo_in(&home));
     assert!(
         again.banner.contains("already in place"),
         "{}",
@@ -123,28 +133,15 @@ async fn the_demo_serves_the_seed_post_and_a_second_run_keeps_the_data() {
     );
 }
 
-#[tokio::test]
-async fn the_demo_runs_on_postgresql_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = encore_store::testing::fresh_pg_database().await;
-    let mut cmd = demo_in(dir.path());
-    cmd.env("ENCORE_DATABASE_URL", &url);
-    let server = Server::start(cmd);
-    let post = check_rocky_iv(&server).await;
-    download(&server, &post).await;
-    assert!(server.page(&post).await.contains("downloaded 1 time"));
-}
-
-#[tokio::test]
-async fn an_acknowledged_download_survives_a_crash() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(demo_in(dir.path()));
+async fn an_acknowledged_download_survives_a_crash(backend: TestBackend) {
+    let home = Home::new(backend).await;
+    let server = Server::start(demo_in(&home));
     let post = check_rocky_iv(&server).await;
     for _ in 0..3 {
         download(&server, &post).await;
     }
     // SIGKILL: no shutdown, no flush, no goodbye.
     server.crash();
-    let restarted = Server::start(demo_in(dir.path()));
+    let restarted = Server::start(demo_in(&home));
     assert!(restarted.page(&post).await.contains("downloaded 3 times"));
 }

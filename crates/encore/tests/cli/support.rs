@@ -1,5 +1,6 @@
 //! Running the real binary: one-shot commands and servers that print their address.
 
+use encore_store::{PoolOptions, Store, StoreOptions, testing::TestBackend};
 use std::{
     io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
@@ -7,6 +8,55 @@ use std::{
     sync::mpsc,
     time::Duration,
 };
+
+/// A working directory for the binary and the database its commands share: SQLite in
+/// `./encore-data` (the default), or a fresh PostgreSQL database named by `ENCORE_DATABASE_URL`.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+    /// The PostgreSQL URL, when on PostgreSQL.
+    pub database_url: Option<String>,
+}
+
+impl Home {
+    pub async fn new(backend: TestBackend) -> Home {
+        let database_url = match backend {
+            TestBackend::Sqlite => None,
+            TestBackend::Postgres => Some(encore_store::testing::fresh_pg_database().await),
+        };
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+            database_url,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `encore` in this directory, on this database.
+    pub fn encore(&self) -> Command {
+        let mut cmd = encore(self.path());
+        if let Some(url) = &self.database_url {
+            cmd.env("ENCORE_DATABASE_URL", url);
+        }
+        cmd
+    }
+
+    /// The store the commands write to, opened from the test.
+    pub async fn store(&self) -> Store {
+        let options = StoreOptions {
+            database_url: self.database_url.clone().unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}",
+                    self.path().join("encore-data/encore.db").display()
+                )
+            }),
+            media_dir: self.path().join("encore-data/media"),
+            pool: PoolOptions::default(),
+        };
+        Store::open(&options).await.unwrap()
+    }
+}
 
 /// The `encore` binary Cargo built for these tests.
 pub fn bin() -> PathBuf {
