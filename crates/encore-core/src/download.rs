@@ -26,11 +26,7 @@ pub struct Download {
 impl Download {
     /// The site-relative URL that serves the file.
     pub fn path(&self) -> String {
-        format!(
-            "/download/{}/{}",
-            self.id,
-            url_path_segment(&self.file_name)
-        )
+        crate::address::download(self.id, &self.file_name)
     }
 
     /// The size for people: `812 bytes`, `1.4 KB`, `23.0 MB`.
@@ -81,46 +77,6 @@ pub fn validate_file_name(name: &str) -> Result<String, ValidationError> {
     Ok(name.to_owned())
 }
 
-/// The media type to serve a file as, from its extension; unknown types are served as bytes.
-pub fn content_type_for(file_name: &str) -> &'static str {
-    let ext = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "txt" | "md" => "text/plain; charset=utf-8",
-        "csv" => "text/csv; charset=utf-8",
-        "m3u" => "audio/x-mpegurl",
-        "m3u8" => "application/vnd.apple.mpegurl",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "mp3" => "audio/mpeg",
-        "flac" => "audio/flac",
-        "ogg" | "oga" => "audio/ogg",
-        "wav" => "audio/wav",
-        "m4a" => "audio/mp4",
-        "mp4" => "video/mp4",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "webp" => "image/webp",
-        "json" => "application/json",
-        _ => "application/octet-stream",
-    }
-}
-
-/// Percent-encodes one URL path segment (keeps unreserved characters readable).
-pub fn url_path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,16 +102,6 @@ mod tests {
         ] {
             assert!(validate_file_name(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn types_follow_extensions() {
-        assert_eq!(
-            content_type_for("Liner Notes.TXT"),
-            "text/plain; charset=utf-8"
-        );
-        assert_eq!(content_type_for("mix.mp3"), "audio/mpeg");
-        assert_eq!(content_type_for("mystery"), "application/octet-stream");
     }
 
     #[test]

@@ -141,7 +141,7 @@ impl Embed {
         if let Some(src) = &self.player_url {
             html.push_str(&format!(
                 " data-embed-src=\"{}\" data-embed-kind=\"{kind}\" data-embed-provider=\"{name}\"",
-                escape_attr(src)
+                crate::html::escape(src)
             ));
             // Videos take their height from the 16:9 frame; audio players have a fixed one.
             if !self.is_video {
@@ -150,7 +150,7 @@ impl Embed {
         }
         html.push_str(&format!(
             "><a href=\"{}\">{verb} on {name}</a></figure>\n",
-            escape_attr(&self.link_url)
+            crate::html::escape(&self.link_url)
         ));
         html
     }
@@ -336,21 +336,6 @@ fn bandcamp_page(host: &str, segments: &[&str]) -> Option<Embed> {
 
 fn encode_query_value(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// Escapes text for a double-quoted HTML attribute.
-fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ pub fn required_text(
     value: &str,
     max: usize,
 ) -> Result<String, ValidationError> {
-    let value = value.trim();
+    // One form for every text typed in (NFC), so that the same words typed two ways are equal.
+    let value: String = unicode_normalization::UnicodeNormalization::nfc(value.trim()).collect();
     if value.is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
     }
@@ -43,5 +44,5 @@ pub fn required_text(
             format!("must be at most {max} characters"),
         ));
     }
-    Ok(value.to_owned())
+    Ok(value)
 }

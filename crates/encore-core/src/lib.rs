@@ -4,12 +4,15 @@
 //! valid, visible or allowed — that is decided here, once.
 
 pub mod account;
+pub mod address;
 pub mod clock;
 pub mod download;
 pub mod embed;
 pub mod error;
+pub mod html;
 pub mod ids;
 pub mod markdown;
+pub mod media_type;
 pub mod paging;
 pub mod post;
 pub mod roles;

@@ -9,7 +9,7 @@ use crate::{
     taxonomy::{Category, Tag},
     tracks::Track,
 };
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::{fmt, str::FromStr};
 
@@ -146,11 +146,9 @@ impl PostSummary {
 
 /// The address of an entry; see [`PostSummary::path`].
 pub fn post_path(kind: PostKind, slug: &str, published_at: Option<DateTime<Utc>>) -> String {
-    match (kind, published_at) {
-        (PostKind::Page, _) | (PostKind::Post, None) => format!("/{slug}"),
-        (PostKind::Post, Some(at)) => {
-            format!("/{:04}/{:02}/{:02}/{slug}", at.year(), at.month(), at.day())
-        }
+    match kind {
+        PostKind::Page => crate::address::page(slug),
+        PostKind::Post => crate::address::post(slug, published_at),
     }
 }
 
@@ -213,8 +211,16 @@ impl NewPost {
     /// precision both databases store identically).
     pub fn validate(mut self) -> Result<Self, ValidationError> {
         self.title = required_text("title", &self.title, 300)?;
-        if self.slug.trim().is_empty() {
-            self.slug = slug::slugify(&self.title);
+        self.slug = if self.slug.trim().is_empty() {
+            slug::slugify(&self.title)
+        } else {
+            slug::normalize(self.slug.trim())
+        };
+        if self.slug.is_empty() {
+            return Err(ValidationError::new(
+                "slug",
+                "is needed: the title has no letters or digits to make one from",
+            ));
         }
         slug::validate("slug", &self.slug)?;
         // Pages live at `/{slug}`, beside the year archives and the site's own sections.

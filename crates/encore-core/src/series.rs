@@ -20,7 +20,7 @@ pub struct Series {
 impl Series {
     /// The site-relative address of the series page.
     pub fn path(&self) -> String {
-        format!("/series/{}", self.slug)
+        crate::address::series(&self.slug)
     }
 }
 

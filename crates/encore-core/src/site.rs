@@ -85,6 +85,11 @@ pub fn normalize_host(raw: &str) -> Option<String> {
     ok.then_some(host)
 }
 
+/// The normalised host of an absolute URL (`https://Blog.Example:8443/x` → `blog.example`).
+pub fn host_of_url(url: &str) -> Option<String> {
+    normalize_host(url::Url::parse(url).ok()?.host_str()?)
+}
+
 /// Checks a public base URL (`http` or `https`, no query or fragment) and drops a trailing slash.
 pub fn normalize_base_url(raw: &str) -> Result<String, ValidationError> {
     let bad = |why: &str| ValidationError::new("base_url", why.to_owned());
@@ -124,6 +129,12 @@ mod tests {
         assert_eq!(normalize_host(""), None);
         assert_eq!(normalize_host("evil.org/path"), None);
         assert_eq!(normalize_host("a b"), None);
+        assert_eq!(
+            host_of_url("https://Blog.Example:8443/x").as_deref(),
+            Some("blog.example")
+        );
+        assert_eq!(host_of_url("http://[::1]:8080").as_deref(), Some("[::1]"));
+        assert_eq!(host_of_url("not a url"), None);
     }
 
     #[test]

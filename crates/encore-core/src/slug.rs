@@ -1,22 +1,32 @@
 //! Slugs: the readable, URL-safe names of posts, categories, tags, series and authors.
 
 use crate::ValidationError;
+use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 
 /// The longest slug Encore accepts, in characters.
 pub const MAX_LEN: usize = 200;
 
-/// Turns a title into a slug: lower case, Latin accents folded, every run of other characters a
-/// single hyphen. `"The Cult – Love"` becomes `"the-cult-love"`; letters of other scripts are kept.
+/// Turns a title into a slug: Unicode NFC, lower case, Latin accents folded.
+///
+/// Every run of other characters becomes a single hyphen. `"The Cult – Love"` becomes `"the-cult-love"`; letters of other
+/// scripts are kept with the marks that belong to them (Arabic vowel signs, Devanagari matras).
+/// A title typed with combining accents gets the same slug as one typed precomposed.
 pub fn slugify(title: &str) -> String {
     let mut slug = String::with_capacity(title.len());
     let mut pending_hyphen = false;
-    for c in title.chars().flat_map(char::to_lowercase) {
+    for c in title.nfc().flat_map(char::to_lowercase) {
         let folded = fold_latin(c);
         let piece: &str;
         let mut buf = [0u8; 4];
         if let Some(f) = folded {
             piece = f;
         } else if c.is_alphanumeric() {
+            piece = c.encode_utf8(&mut buf);
+        } else if is_combining_mark(c) {
+            // A mark belongs to the letter before it; with no letter before it, it is dropped.
+            if slug.is_empty() || pending_hyphen {
+                continue;
+            }
             piece = c.encode_utf8(&mut buf);
         } else {
             pending_hyphen = !slug.is_empty();
@@ -38,8 +48,10 @@ pub fn slugify(title: &str) -> String {
         .to_owned()
 }
 
-/// Checks a slug that came from outside (a URL path, a form): non-empty, at most [`MAX_LEN`]
-/// characters, only lower-case letters, digits and single inner hyphens.
+/// Checks a slug that came from outside (a URL path, a form).
+///
+/// A slug is non-empty, at most [`MAX_LEN`] characters, in Unicode NFC, only lower-case letters (with their combining marks), digits and
+/// single inner hyphens.
 pub fn validate(field: &'static str, slug: &str) -> Result<(), ValidationError> {
     if slug.is_empty() {
         return Err(ValidationError::new(field, "must not be empty"));
@@ -50,10 +62,14 @@ pub fn validate(field: &'static str, slug: &str) -> Result<(), ValidationError> 
             format!("must be at most {MAX_LEN} characters"),
         ));
     }
-    let well_formed = slug
-        .chars()
-        .all(|c| c == '-' || (c.is_alphanumeric() && !c.is_uppercase()))
-        && !slug.starts_with('-')
+    let mut previous = '-';
+    let well_formed = slug.chars().all(|c| {
+        let ok = c == '-'
+            || (c.is_alphanumeric() && !c.is_uppercase())
+            || (is_combining_mark(c) && previous != '-');
+        previous = c;
+        ok
+    }) && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--");
     if !well_formed {
@@ -62,7 +78,19 @@ pub fn validate(field: &'static str, slug: &str) -> Result<(), ValidationError> 
             "may contain only lower-case letters, digits and single hyphens between them",
         ));
     }
+    if !unicode_normalization::is_nfc(slug) {
+        return Err(ValidationError::new(
+            field,
+            "must be in Unicode normal form C (composed accents)",
+        ));
+    }
     Ok(())
+}
+
+/// A slug as typed or sent in an address, brought to the one form slugs are stored in (NFC), so
+/// that `café` typed with a combining accent finds the same post as `café` typed precomposed.
+pub fn normalize(slug: &str) -> String {
+    slug.nfc().collect()
 }
 
 /// Whether `slug` is well formed; path extractors use it to answer 404 without a database query.
@@ -147,6 +175,40 @@ mod tests {
         assert_eq!(slugify("Simon & Garfunkel"), "simon-and-garfunkel");
         assert_eq!(slugify("Кино — Группа крови"), "кино-группа-крови");
         assert_eq!(slugify("!!!"), "");
+    }
+
+    #[test]
+    fn every_script_keeps_its_letters_and_marks() {
+        assert_eq!(slugify("Рок-музыка"), "рок-музыка");
+        assert_eq!(slugify("Μουσική της Ελλάδας"), "μουσική-της-ελλάδας");
+        assert_eq!(slugify("日本のシティポップ"), "日本のシティポップ");
+        assert_eq!(slugify("مُوسِيقَى عربية"), "مُوسِيقَى-عربية");
+        assert_eq!(slugify("संगीत की दुनिया"), "संगीत-की-दुनिया");
+        assert_eq!(slugify("Riffs 🎸 & Solos"), "riffs-and-solos");
+        for title in ["Рок-музыка", "مُوسِيقَى", "संगीत की दुनिया", "Μουσική"]
+        {
+            assert!(is_valid(&slugify(title)), "{title}");
+        }
+    }
+
+    #[test]
+    fn composed_and_decomposed_accents_give_one_slug() {
+        let composed = "Caf\u{e9} del Mar";
+        let decomposed = "Cafe\u{301} del Mar";
+        assert_ne!(composed, decomposed);
+        assert_eq!(slugify(composed), "cafe-del-mar");
+        assert_eq!(slugify(decomposed), slugify(composed));
+        // Scripts whose accented letters are not folded keep the composed form.
+        let greek_decomposed = "\u{3b1}\u{301}\u{3bb}\u{3bc}\u{3c0}\u{3bf}\u{3c5}\u{3bc}";
+        assert_eq!(
+            slugify(greek_decomposed),
+            "\u{3ac}\u{3bb}\u{3bc}\u{3c0}\u{3bf}\u{3c5}\u{3bc}"
+        );
+        assert!(
+            !is_valid("\u{3b1}\u{301}\u{3bb}"),
+            "a decomposed slug is not stored"
+        );
+        assert_eq!(normalize("\u{3b1}\u{301}\u{3bb}"), "\u{3ac}\u{3bb}");
     }
 
     #[test]

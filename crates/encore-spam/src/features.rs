@@ -6,6 +6,7 @@
 //! *which* words and signals made it.
 
 use std::fmt::Write as _;
+use std::hash::Hasher as _;
 
 /// Bits of the hashed feature space.
 pub const DIMENSION_BITS: u32 = 20;
@@ -427,19 +428,19 @@ pub fn signal_index(label: &str) -> u32 {
     hash(Space::Signal as u8, label.as_bytes()) & (DIMENSION as u32 - 1)
 }
 
-/// FNV-1a over a namespace byte and the label: stable across releases, so learned weights stay valid.
+/// FNV-1a (64-bit) over a namespace byte and the label, folded to 32 bits: stable across releases
+/// and platforms (unlike std's hasher), so a feature always lands in the same slot.
 fn hash(space: u8, bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5 ^ u32::from(space);
-    h = h.wrapping_mul(0x0100_0193);
-    for &b in bytes {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    // Final avalanche, so that the low bits used as the index depend on every byte.
-    h ^= h >> 15;
-    h = h.wrapping_mul(0x2c1b_3c6d);
-    h ^= h >> 12;
-    h
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write_u8(space);
+    hasher.write(bytes);
+    let h = hasher.finish();
+    // Fold and mix, so that the low bits used as the index depend on every byte.
+    let mut x = (h ^ (h >> 32)) as u32;
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x2c1b_3c6d);
+    x ^= x >> 12;
+    x
 }
 
 #[cfg(test)]

@@ -65,14 +65,11 @@ async fn read_call(request: Request) -> Result<Call, Response> {
 /// The key as the first label of the Host (`KEY.rest.akismet.com`), as clients that put the key in the address
 /// send it. Hosts that are IP addresses, or have a single label, carry no key.
 fn key_from_host(headers: &HeaderMap, uri: &axum::http::Uri) -> Option<String> {
-    let host = uri
-        .host()
-        .map(str::to_owned)
-        .or_else(|| headers.get(header::HOST)?.to_str().ok().map(str::to_owned))?;
-    let host = host
-        .rsplit_once(':')
-        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(host.as_str(), |(name, _)| name);
+    let raw = match uri.host() {
+        Some(host) => host,
+        None => headers.get(header::HOST)?.to_str().ok()?,
+    };
+    let host = encore_core::site::normalize_host(raw)?;
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return None;
     }

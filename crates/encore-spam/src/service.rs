@@ -19,6 +19,7 @@ use encore_store::{
 };
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
+use std::hash::Hasher as _;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -70,6 +71,23 @@ impl From<StoreError> for Refusal {
         tracing::error!(error = %err, "spam service store error");
         Refusal::Unavailable
     }
+}
+
+/// The operating system's random source failed. Keys and guids are never made from anything
+/// weaker, so the call fails instead.
+#[derive(Debug, thiserror::Error)]
+#[error("the system's random number source failed: {0}")]
+pub struct NoRandomness(getrandom::Error);
+
+/// Why a key could not be issued.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No randomness for the key.
+    #[error(transparent)]
+    Random(#[from] NoRandomness),
 }
 
 /// A comment-check answer.
@@ -283,18 +301,20 @@ impl Service {
         &self,
         blog: &str,
         monthly_limit: Option<i64>,
-    ) -> Result<SpamKey, StoreError> {
+    ) -> Result<SpamKey, KeyError> {
         let blog = blog.trim();
         if blog.is_empty() {
             return Err(StoreError::Invalid(
                 "blog: give the address of the blog the key is for".into(),
-            ));
+            )
+            .into());
         }
-        self.inner
+        Ok(self
+            .inner
             .store
             .spam()
-            .add_key(&random_hex(8), blog, monthly_limit, self.now())
-            .await
+            .add_key(&random_hex(8)?, blog, monthly_limit, self.now())
+            .await?)
     }
 
     /// Answers verify-key: whether the key is issued and not revoked.
@@ -332,7 +352,10 @@ impl Service {
                 },
             )
         };
-        let guid = random_guid();
+        let guid = random_guid().map_err(|err| {
+            tracing::error!(error = %err, "no guid for a check");
+            Refusal::Unavailable
+        })?;
         let now = self.now();
         let key_id = read(&state.row).0.id;
         let record = CheckRecord {
@@ -670,12 +693,9 @@ impl Recent {
 }
 
 fn fingerprint(text: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write(text.as_bytes());
+    hasher.finish()
 }
 
 /// `YYYY-MM` in UTC.
@@ -683,47 +703,25 @@ fn month(now: DateTime<Utc>) -> String {
     now.format("%Y-%m").to_string()
 }
 
-/// `bytes` random bytes in lowercase hex.
-fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes from the operating system, in lowercase hex.
+fn random_hex(bytes: usize) -> Result<String, NoRandomness> {
     let mut buf = vec![0u8; bytes];
-    fill_random(&mut buf);
+    getrandom::fill(&mut buf).map_err(NoRandomness)?;
     let mut out = String::with_capacity(bytes * 2);
     for b in buf {
         let _ = write!(out, "{b:02x}");
     }
-    out
+    Ok(out)
 }
 
 /// A random (version 4) UUID, as Akismet's guids look.
-fn random_guid() -> String {
-    let mut b = [0u8; 16];
-    fill_random(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().fold(String::with_capacity(32), |mut s, x| {
-        let _ = write!(s, "{x:02x}");
-        s
-    });
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
-
-fn fill_random(buf: &mut [u8]) {
-    if getrandom::fill(buf).is_err() {
-        // The OS generator does not fail on supported systems; if it ever does, fall back to time-seeded bits
-        // rather than answer without a guid.
-        let seed = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
-        let mut rng = crate::model::SplitMix(seed ^ u64::from(std::process::id()));
-        for byte in buf.iter_mut() {
-            *byte = rng.next_u64() as u8;
-        }
-    }
+fn random_guid() -> Result<String, NoRandomness> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(NoRandomness)?;
+    Ok(uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -769,11 +767,11 @@ mod tests {
 
     #[test]
     fn guids_and_keys_look_right() {
-        let guid = random_guid();
+        let guid = random_guid().unwrap();
         assert_eq!(guid.len(), 36);
         assert_eq!(&guid[14..15], "4");
-        assert_ne!(guid, random_guid());
-        let key = random_hex(8);
+        assert_ne!(guid, random_guid().unwrap());
+        let key = random_hex(8).unwrap();
         assert_eq!(key.len(), 16);
         assert!(key.chars().all(|c| c.is_ascii_hexdigit()));
     }

@@ -51,18 +51,39 @@ impl Backend {
     }
 }
 
-/// Hides the password of a database URL, for logs and error messages.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}://{user}:***{}", &url[..scheme_end], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+/// Query parameters of a database URL that carry secrets (libpq's names).
+const SECRET_PARAMETERS: &[&str] = &["password", "sslpassword"];
+
+/// Hides the secrets of a database URL, for logs and error messages.
+///
+/// That is the password of the user-info part and `password` / `sslpassword` query parameters. A URL that does not parse is
+/// not shown at all, since there is no telling where a password might be in it.
+pub fn redact_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return "(a database URL that does not parse)".to_owned();
+    };
+    if url.password().is_some() {
+        // Only fails for URLs that cannot have a password, which this one has.
+        let _ = url.set_password(Some("***"));
     }
+    if url
+        .query_pairs()
+        .any(|(k, _)| SECRET_PARAMETERS.contains(&k.as_ref()))
+    {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if SECRET_PARAMETERS.contains(&k.as_ref()) {
+                    "***".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
 }
 
 /// Tuning knobs for the connection pools.
@@ -215,5 +236,18 @@ mod tests {
             redact_url("sqlite://data/encore.db"),
             "sqlite://data/encore.db"
         );
+        let in_query = redact_url(
+            "postgres://encore@db/encore?sslmode=require&password=s3cret&sslpassword=k3y",
+        );
+        assert_eq!(
+            in_query,
+            "postgres://encore@db/encore?sslmode=require&password=***&sslpassword=***"
+        );
+        let both = redact_url("postgresql://u:p%40ss@db:5432/x?password=again");
+        assert!(
+            !both.contains("p%40ss") && !both.contains("again"),
+            "{both}"
+        );
+        assert!(!redact_url("postgres://u:secret@[bad").contains("secret"));
     }
 }

@@ -91,7 +91,7 @@ impl Downloads<'_> {
         let row: DownloadRow = write!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
             .bind(&file_name)
-            .bind(download::content_type_for(&file_name))
+            .bind(encore_core::media_type::for_file(&file_name))
             .bind(i64::try_from(size).unwrap_or(i64::MAX))
             .bind(&sha256)
             .bind(&key)

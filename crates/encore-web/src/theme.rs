@@ -29,7 +29,7 @@ pub struct Asset {
     /// Its bytes.
     pub bytes: Vec<u8>,
     /// Its media type.
-    pub content_type: &'static str,
+    pub content_type: String,
 }
 
 /// A template failed to load or render.
@@ -62,7 +62,7 @@ impl Theme {
                 && !value.is_safe()
                 && let Some(text) = value.as_str()
             {
-                return Ok(out.write_str(&escape_html(text))?);
+                return Ok(out.write_str(&encore_core::html::escape(text))?);
             }
             minijinja::escape_formatter(out, state, value)
         });
@@ -94,25 +94,9 @@ impl Theme {
             .or_else(|| embedded_file(&rel).map(<[u8]>::to_vec))?;
         Some(Asset {
             bytes,
-            content_type: content_type(path),
+            content_type: encore_core::media_type::for_file(path),
         })
     }
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn embedded_file(rel: &str) -> Option<&'static [u8]> {
@@ -130,19 +114,6 @@ fn read_override(dir: Option<&Path>, rel: &str) -> Option<Vec<u8>> {
         return None;
     }
     std::fs::read(dir.join(rel)).ok()
-}
-
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, e)| e) {
-        Some("css") => "text/css; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("woff2") => "font/woff2",
-        Some("txt") => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
 }
 
 #[cfg(test)]

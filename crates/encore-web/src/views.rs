@@ -4,6 +4,7 @@
 use crate::{error::Result, state::AppState};
 use chrono::{DateTime, Utc};
 use encore_core::{
+    address,
     download::Download,
     markdown,
     post::{Post, PostSummary},
@@ -252,20 +253,11 @@ pub struct Pager {
     pub next: Option<String>,
 }
 
-/// The address of page `n` of a list whose first page is `base`.
-pub fn page_path(base: &str, n: u32) -> String {
-    match (n, base) {
-        (1, _) => base.to_owned(),
-        (n, "/") => format!("/page/{n}"),
-        (n, base) => format!("{base}/page/{n}"),
-    }
-}
-
 /// Link to an author page.
 pub fn author_link(username: &str, display_name: &str) -> LinkView {
     LinkView {
         name: display_name.to_owned(),
-        path: format!("/author/{username}"),
+        path: address::author(username),
     }
 }
 
@@ -273,7 +265,7 @@ pub fn author_link(username: &str, display_name: &str) -> LinkView {
 pub fn category_link(c: &Category) -> LinkView {
     LinkView {
         name: c.name.clone(),
-        path: format!("/category/{}", c.slug),
+        path: address::category(&c.slug),
     }
 }
 
@@ -281,7 +273,7 @@ pub fn category_link(c: &Category) -> LinkView {
 pub fn tag_link(t: &Tag) -> LinkView {
     LinkView {
         name: t.name.clone(),
-        path: format!("/tag/{}", t.slug),
+        path: address::tag(&t.slug),
     }
 }
 
@@ -328,7 +320,7 @@ impl Layout {
                 .into_iter()
                 .map(|c| LinkCount {
                     name: c.item.name.clone(),
-                    path: format!("/category/{}", c.item.slug),
+                    path: address::category(&c.item.slug),
                     count: c.posts,
                 })
                 .collect(),
@@ -336,7 +328,7 @@ impl Layout {
                 .into_iter()
                 .map(|y| LinkCount {
                     name: y.year.to_string(),
-                    path: format!("/{}", y.year),
+                    path: address::year(i32::try_from(y.year).unwrap_or_default()),
                     count: y.posts,
                 })
                 .collect(),
@@ -349,13 +341,6 @@ impl Layout {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    #[test]
-    fn page_paths_keep_page_one_at_the_base() {
-        assert_eq!(page_path("/", 1), "/");
-        assert_eq!(page_path("/", 2), "/page/2");
-        assert_eq!(page_path("/category/1985", 3), "/category/1985/page/3");
-    }
 
     #[test]
     fn dates_read_naturally() {

@@ -8,7 +8,7 @@ use crate::{
 };
 use axum::{extract::State, response::Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use encore_core::{site::Site, slug};
+use encore_core::{address, site::Site, slug};
 use encore_store::posts::PostFilter;
 
 fn start_of(year: i32, month: u32) -> Option<DateTime<Utc>> {
@@ -24,7 +24,7 @@ fn year_spec(year: &str) -> Result<ListSpec> {
         .ok_or(Error::NotFound)?;
     Ok(ListSpec {
         filter: PostFilter::Between(from, to),
-        base: format!("/{year}"),
+        base: address::year(y),
         heading: Some(year.to_owned()),
         label: Some("Archive"),
         description: String::new(),
@@ -47,7 +47,7 @@ fn month_spec(year: &str, month: &str) -> Result<ListSpec> {
     .ok_or(Error::NotFound)?;
     Ok(ListSpec {
         filter: PostFilter::Between(from, to),
-        base: format!("/{year}/{month}"),
+        base: address::month(y, m),
         heading: Some(from.format("%B %Y").to_string()),
         label: Some("Archive"),
         description: String::new(),

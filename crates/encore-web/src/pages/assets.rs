@@ -30,7 +30,7 @@ pub async fn get(
     };
     Ok((
         [
-            (header::CONTENT_TYPE, asset.content_type),
+            (header::CONTENT_TYPE, asset.content_type.as_str()),
             (header::CACHE_CONTROL, cache),
         ],
         asset.bytes,

@@ -7,7 +7,7 @@ use crate::{
     state::AppState,
 };
 use axum::{extract::State, response::Response};
-use encore_core::site::Site;
+use encore_core::{address, site::Site};
 use encore_store::posts::PostFilter;
 
 async fn author_spec(app: &AppState, site: &Site, username: &str) -> Result<ListSpec> {
@@ -26,7 +26,7 @@ async fn author_spec(app: &AppState, site: &Site, username: &str) -> Result<List
         .ok_or(Error::NotFound)?;
     Ok(ListSpec {
         filter: PostFilter::Author(author.id),
-        base: format!("/author/{}", author.username),
+        base: address::author(&author.username),
         heading: Some(author.display_name),
         label: Some("Author"),
         description: author.bio,

@@ -14,7 +14,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-use encore_core::{download::url_path_segment, ids::DownloadId};
+use encore_core::{address, ids::DownloadId};
 
 /// Which bytes of a file to send.
 #[derive(Debug, PartialEq, Eq)]
@@ -94,7 +94,7 @@ fn disposition(file_name: &str) -> String {
         .collect();
     format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        url_path_segment(file_name)
+        address::segment(file_name)
     )
 }
 

@@ -103,11 +103,7 @@ async fn render(
 
 /// A minimal page for when neither the site nor the theme can help.
 fn plain(status: StatusCode, page: &ErrorPage) -> String {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let escape = encore_core::html::escape;
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code} {title}</title></head>\
          <body><main><h1>{title}</h1><p>{message}</p></main></body></html>",

@@ -5,9 +5,10 @@ use crate::{
     meta,
     pages::render,
     state::AppState,
-    views::{Layout, Pager, SummaryView, page_path},
+    views::{Layout, Pager, SummaryView},
 };
 use axum::response::{IntoResponse, Redirect, Response};
+use encore_core::address::page_n as page_path;
 use encore_core::{paging::PageRequest, site::Site};
 use encore_store::posts::PostFilter;
 use serde::Serialize;

@@ -17,7 +17,7 @@ use axum::{
     http::Uri,
     response::{IntoResponse, Redirect, Response},
 };
-use encore_core::{post::PostKind, series::SeriesNav, slug};
+use encore_core::{address, post::PostKind, series::SeriesNav, slug};
 use encore_store::posts::{PostFilter, PostLink};
 use serde::Serialize;
 
@@ -51,6 +51,8 @@ struct PostPage {
     layout: Layout,
     post: PostView,
     series: Option<SeriesNav>,
+    /// The series page's address.
+    series_path: Option<String>,
     older: Option<PostLink>,
     newer: Option<PostLink>,
 }
@@ -63,6 +65,7 @@ pub async fn show(
     Params((year, month, day, slug)): Params<(u32, u32, u32, String)>,
     uri: Uri,
 ) -> Result<Response> {
+    let slug = slug::normalize(&slug);
     if !slug::is_valid(&slug)
         || !(1..=12).contains(&month)
         || !(1..=31).contains(&day)
@@ -77,8 +80,9 @@ pub async fn show(
         .public_by_slug(site.id, PostKind::Post, &slug, now)
         .await?
         .ok_or(Error::NotFound)?;
+    // Compared decoded: clients may encode the same letters differently (lower-case hex).
     let canonical = post.summary.path();
-    if uri.path() != canonical {
+    if !address::same_path(uri.path(), &canonical) {
         return Ok(Redirect::permanent(&canonical).into_response());
     }
     let series = match post.series {
@@ -109,6 +113,7 @@ pub async fn show(
         &PostPage {
             layout,
             post: view,
+            series_path: series.as_ref().map(|nav| nav.series.path()),
             series,
             older,
             newer,
@@ -132,6 +137,7 @@ pub async fn section(
     if slug::is_year(&first) {
         return archives::year(&app, &site, &first, 1).await;
     }
+    let first = slug::normalize(&first);
     if !slug::is_valid(&first) {
         return Err(Error::NotFound);
     }

@@ -31,6 +31,7 @@ pub async fn show(
     CurrentSite(site): CurrentSite,
     Params(slug): Params<String>,
 ) -> Result<Response> {
+    let slug = slug::normalize(&slug);
     if !slug::is_valid(&slug) {
         return Err(Error::NotFound);
     }

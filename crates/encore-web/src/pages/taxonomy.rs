@@ -7,10 +7,11 @@ use crate::{
     state::AppState,
 };
 use axum::{extract::State, response::Response};
-use encore_core::{site::Site, slug};
+use encore_core::{address, site::Site, slug};
 use encore_store::posts::PostFilter;
 
 async fn category_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSpec> {
+    let slug = &slug::normalize(slug);
     if !slug::is_valid(slug) {
         return Err(Error::NotFound);
     }
@@ -22,7 +23,7 @@ async fn category_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSp
         .ok_or(Error::NotFound)?;
     Ok(ListSpec {
         filter: PostFilter::Category(category.id),
-        base: format!("/category/{}", category.slug),
+        base: address::category(&category.slug),
         heading: Some(category.name),
         label: Some("Category"),
         description: category.description,
@@ -31,6 +32,7 @@ async fn category_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSp
 }
 
 async fn tag_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSpec> {
+    let slug = &slug::normalize(slug);
     if !slug::is_valid(slug) {
         return Err(Error::NotFound);
     }
@@ -42,7 +44,7 @@ async fn tag_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSpec> {
         .ok_or(Error::NotFound)?;
     Ok(ListSpec {
         filter: PostFilter::Tag(tag.id),
-        base: format!("/tag/{}", tag.slug),
+        base: address::tag(&tag.slug),
         heading: Some(tag.name),
         label: Some("Tag"),
         description: String::new(),

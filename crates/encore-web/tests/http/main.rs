@@ -4,6 +4,7 @@
 
 mod support;
 
+mod addresses;
 mod archives;
 mod downloads;
 mod posts;

@@ -12,6 +12,7 @@ encore_store::backend_tests!(
     links_never_come_from_a_forged_host,
     theme_paths_cannot_climb_out_of_the_theme_directory,
     a_database_outage_answers_503_with_retry_after,
+    theme_files_are_typed_by_their_extension,
 );
 
 async fn every_response_carries_security_headers(backend: TestBackend) {
@@ -219,5 +220,31 @@ async fn a_database_outage_answers_503_with_retry_after(backend: TestBackend) {
         assert_eq!(response.headers()[header::RETRY_AFTER], "5", "{path}");
         let body = response.text().await.unwrap();
         assert!(body.contains("try again in a moment"), "{path}: {body}");
+    }
+}
+
+async fn theme_files_are_typed_by_their_extension(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("app.mjs", "text/javascript; charset=utf-8"),
+        ("cover.webp", "image/webp"),
+        ("font.woff2", "font/woff2"),
+        ("icon.svg", "image/svg+xml; charset=utf-8"),
+        ("data.json", "application/json; charset=utf-8"),
+    ];
+    std::fs::create_dir_all(dir.path().join("static")).unwrap();
+    for (name, _) in files {
+        std::fs::write(dir.path().join("static").join(name), b"x").unwrap();
+    }
+    let app = TestApp::spawn_themed(backend, dir.path().to_owned()).await;
+    for (name, expected) in files {
+        let response = app.get(&format!("/theme/{name}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{name}");
+        // With nosniff, a browser trusts this type alone: a module script must be JavaScript.
+        assert_eq!(response.headers()[header::CONTENT_TYPE], expected, "{name}");
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
     }
 }

@@ -160,7 +160,7 @@ pub async fn default_site(
     base_url: &str,
     fallback_title: &str,
 ) -> anyhow::Result<Site> {
-    let host = url_host(base_url).unwrap_or_else(|| "localhost".into());
+    let host = encore_core::site::host_of_url(base_url).unwrap_or_else(|| "localhost".into());
     let title = config
         .site_title
         .clone()
@@ -178,10 +178,4 @@ pub async fn default_site(
         .sites()
         .ensure_default(&new, encore_store::now())
         .await?)
-}
-
-fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    encore_core::site::normalize_host(authority)
 }
