@@ -9,6 +9,15 @@ use ammonia::Builder;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 use std::{borrow::Cow, sync::LazyLock};
 
+/// The version of the renderer (Markdown options, embeds, sanitizer allowlist).
+///
+/// Posts keep the HTML rendered when they were saved with the version that rendered it; raise this when a
+/// change to the renderer should reach old posts, and they are rendered again once.
+pub const RENDERER_VERSION: i64 = 1;
+
+/// How long a teaser derived from a body may be, in characters.
+pub const TEASER_CHARS: usize = 280;
+
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION
 }

@@ -161,6 +161,10 @@ pub struct Post {
     pub status: PostStatus,
     /// The body as the author wrote it, in Markdown.
     pub body: String,
+    /// The body rendered and sanitised when it was saved.
+    pub body_html: String,
+    /// The author's own excerpt (empty when the teaser comes from the body).
+    pub excerpt: String,
     /// When it was last changed.
     pub updated_at: DateTime<Utc>,
     /// Its tags.
@@ -171,6 +175,36 @@ pub struct Post {
     pub downloads: Vec<Download>,
     /// The series it belongs to and its place there, if any.
     pub series: Option<(SeriesId, i64)>,
+}
+
+/// What a post's page and lists show of its text, made once when it is saved.
+///
+/// That is the body rendered and sanitised, and the teaser (the author's excerpt, or the start
+/// of the body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Safe HTML of the body.
+    pub body_html: String,
+    /// Plain-text teaser.
+    pub teaser: String,
+    /// [`crate::markdown::RENDERER_VERSION`] at the time.
+    pub version: i64,
+}
+
+impl Rendered {
+    /// Renders a body and picks its teaser.
+    pub fn of(body: &str, excerpt: &str) -> Rendered {
+        let teaser = if excerpt.trim().is_empty() {
+            crate::markdown::excerpt(body, crate::markdown::TEASER_CHARS)
+        } else {
+            excerpt.trim().to_owned()
+        };
+        Rendered {
+            body_html: crate::markdown::render(body),
+            teaser,
+            version: crate::markdown::RENDERER_VERSION,
+        }
+    }
 }
 
 /// A post or page to insert, checked by [`NewPost::validate`].

@@ -304,9 +304,10 @@ impl Service {
     ) -> Result<SpamKey, KeyError> {
         let blog = blog.trim();
         if blog.is_empty() {
-            return Err(StoreError::Invalid(
-                "blog: give the address of the blog the key is for".into(),
-            )
+            return Err(StoreError::Validation(encore_core::ValidationError::new(
+                "blog",
+                "give the address of the blog the key is for",
+            ))
             .into());
         }
         Ok(self

@@ -1,8 +1,8 @@
 //! Accounts (instance-wide) and their roles on each site.
 
 use crate::{
-    Result, Store, StoreError,
-    backend::{read, write},
+    Result, Store, StoreError, Tx,
+    backend::{in_tx, read},
     classify,
 };
 use chrono::{DateTime, Utc};
@@ -37,37 +37,6 @@ impl AccountRow {
 }
 
 impl Accounts<'_> {
-    /// Creates an account from validated input with an already computed password hash (argon2id
-    /// PHC string) or none. A taken username or email is a [`StoreError::Conflict`].
-    pub async fn insert(
-        &self,
-        account: &NewAccount,
-        password_hash: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Account> {
-        const SQL: &str = "INSERT INTO accounts (username, email, display_name, bio, password_hash, created_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, username, display_name, bio";
-        // Which unique index fired is not reported by SQLite; look first for a precise message,
-        // and let the index settle races.
-        if self.by_username(&account.username).await?.is_some() {
-            return Err(StoreError::Conflict("username"));
-        }
-        if self.id_by_email(&account.email).await?.is_some() {
-            return Err(StoreError::Conflict("email"));
-        }
-        let row: AccountRow = write!(self.store, |pool| sqlx::query_as(SQL)
-            .bind(&account.username)
-            .bind(&account.email)
-            .bind(&account.display_name)
-            .bind(&account.bio)
-            .bind(password_hash)
-            .bind(now)
-            .fetch_one(pool)
-            .await)
-        .map_err(|e| classify(e, "username", "invalid account"))?;
-        Ok(row.into_account())
-    }
-
     /// The account with this username (case-insensitive).
     pub async fn by_username(&self, username: &str) -> Result<Option<Account>> {
         const SQL: &str = "SELECT id, username, display_name, bio FROM accounts WHERE lower(username) = lower($1)";
@@ -76,14 +45,6 @@ impl Accounts<'_> {
             .fetch_optional(pool)
             .await)?;
         Ok(row.map(AccountRow::into_account))
-    }
-
-    async fn id_by_email(&self, email: &str) -> Result<Option<i64>> {
-        const SQL: &str = "SELECT id FROM accounts WHERE lower(email) = lower($1)";
-        Ok(read!(self.store, |pool| sqlx::query_scalar(SQL)
-            .bind(email)
-            .fetch_optional(pool)
-            .await)?)
     }
 
     /// The stored password hash of an account, for signing in.
@@ -96,28 +57,6 @@ impl Accounts<'_> {
         hash.ok_or(StoreError::NotFound)
     }
 
-    /// Gives an account a role on a site, replacing any role it had there.
-    pub async fn set_role(
-        &self,
-        site: SiteId,
-        account: AccountId,
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        const SQL: &str = "INSERT INTO site_members (site_id, account_id, role, created_at) VALUES ($1, $2, $3, $4) \
-                           ON CONFLICT (site_id, account_id) DO UPDATE SET role = excluded.role";
-        write!(self.store, |pool| sqlx::query(SQL)
-            .bind(site.0)
-            .bind(account.0)
-            .bind(role.as_str())
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(|e| classify(e, "role", "no such site or account"))?;
-        Ok(())
-    }
-
     /// The account's role on a site, if it has one.
     pub async fn role(&self, site: SiteId, account: AccountId) -> Result<Option<Role>> {
         const SQL: &str = "SELECT role FROM site_members WHERE site_id = $1 AND account_id = $2";
@@ -128,7 +67,7 @@ impl Accounts<'_> {
             .await)?;
         role.map(|r| {
             r.parse()
-                .map_err(|e: encore_core::roles::UnknownRole| StoreError::Invalid(e.to_string()))
+                .map_err(|e: encore_core::roles::UnknownRole| StoreError::Corrupt(e.to_string()))
         })
         .transpose()
     }
@@ -148,5 +87,74 @@ impl Accounts<'_> {
             .fetch_optional(pool)
             .await)?;
         Ok(row.map(AccountRow::into_account))
+    }
+}
+
+/// Account writes; see [`Tx::accounts`].
+pub struct AccountsTx<'a> {
+    pub(crate) tx: &'a mut Tx,
+}
+
+impl AccountsTx<'_> {
+    /// Creates an account from validated input with an already computed password hash (argon2id
+    /// PHC string) or none. A taken username or email is a [`StoreError::Conflict`].
+    pub async fn insert(
+        &mut self,
+        account: &NewAccount,
+        password_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Account> {
+        const SQL: &str = "INSERT INTO accounts (username, email, display_name, bio, password_hash, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, username, display_name, bio";
+        // Which unique index fired is not reported by SQLite; look first for a precise message,
+        // and let the index settle races.
+        const TAKEN: &str = "SELECT \
+            EXISTS (SELECT 1 FROM accounts WHERE lower(username) = lower($1)), \
+            EXISTS (SELECT 1 FROM accounts WHERE lower(email) = lower($2))";
+        let (username_taken, email_taken): (bool, bool) =
+            in_tx!(self.tx, |conn| sqlx::query_as(TAKEN)
+                .bind(&account.username)
+                .bind(&account.email)
+                .fetch_one(&mut *conn)
+                .await)?;
+        if username_taken {
+            return Err(StoreError::Conflict("username"));
+        }
+        if email_taken {
+            return Err(StoreError::Conflict("email"));
+        }
+        let row: AccountRow = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
+            .bind(&account.username)
+            .bind(&account.email)
+            .bind(&account.display_name)
+            .bind(&account.bio)
+            .bind(password_hash)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await)
+        .map_err(|e| classify(e, "username", "invalid account"))?;
+        Ok(row.into_account())
+    }
+
+    /// Gives an account a role on a site, replacing any role it had there.
+    pub async fn set_role(
+        &mut self,
+        site: SiteId,
+        account: AccountId,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        const SQL: &str = "INSERT INTO site_members (site_id, account_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                           ON CONFLICT (site_id, account_id) DO UPDATE SET role = excluded.role";
+        in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(account.0)
+            .bind(role.as_str())
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(|e| classify(e, "role", "no such site or account"))?;
+        Ok(())
     }
 }

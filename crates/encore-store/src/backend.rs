@@ -165,6 +165,69 @@ pub(crate) async fn close(db: &Db) {
     }
 }
 
+/// An open write transaction on whichever backend is live.
+pub(crate) enum TxConn {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl std::fmt::Debug for TxConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TxConn::Sqlite(_) => "TxConn::Sqlite",
+            TxConn::Postgres(_) => "TxConn::Postgres",
+        })
+    }
+}
+
+pub(crate) async fn begin(db: &Db) -> Result<TxConn, StoreError> {
+    Ok(match db {
+        Db::Sqlite { writer, .. } => TxConn::Sqlite(writer.begin().await?),
+        Db::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
+    })
+}
+
+pub(crate) async fn commit(tx: TxConn) -> Result<(), StoreError> {
+    match tx {
+        TxConn::Sqlite(t) => t.commit().await?,
+        TxConn::Postgres(t) => t.commit().await?,
+    }
+    Ok(())
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection (`&mut SqliteConnection` or
+/// `&mut PgConnection`); the body reborrows it (`&mut *$conn`) for each query.
+macro_rules! in_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match &mut $tx.conn {
+            $crate::backend::TxConn::Sqlite(t) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut *t;
+                $body
+            }
+            $crate::backend::TxConn::Postgres(t) => {
+                let $conn: &mut sqlx::PgConnection = &mut *t;
+                $body
+            }
+        }
+    };
+}
+
+/// Like [`in_tx`], with a body per backend where the dialects differ.
+macro_rules! in_tx_split {
+    ($tx:expr, sqlite: |$sc:ident| $sbody:expr, postgres: |$pc:ident| $pbody:expr $(,)?) => {
+        match &mut $tx.conn {
+            $crate::backend::TxConn::Sqlite(t) => {
+                let $sc: &mut sqlx::SqliteConnection = &mut *t;
+                $sbody
+            }
+            $crate::backend::TxConn::Postgres(t) => {
+                let $pc: &mut sqlx::PgConnection = &mut *t;
+                $pbody
+            }
+        }
+    };
+}
+
 /// Runs `$body` with `$pool` bound to a connection pool for reading.
 macro_rules! read {
     ($store:expr, |$pool:ident| $body:expr) => {
@@ -195,7 +258,7 @@ macro_rules! read_split {
     };
 }
 
-pub(crate) use {read, read_split, write};
+pub(crate) use {in_tx, in_tx_split, read, read_split, write};
 
 #[cfg(test)]
 mod tests {

@@ -1,16 +1,17 @@
 //! Downloads: their records, their bytes in the media store, and their durable counters.
 
 use crate::{
-    Result, Store, StoreError,
-    backend::{read, write},
+    Result, Store, Tx,
+    backend::{in_tx, read},
     classify,
     media::MediaStore,
 };
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use encore_core::{
+    ValidationError,
     download::{self, Download},
-    ids::{DownloadId, SiteId},
+    ids::{DownloadId, PostId, SiteId},
 };
 use futures_util::stream::BoxStream;
 use sha2::{Digest, Sha256};
@@ -63,45 +64,6 @@ pub struct StoredDownload {
 }
 
 impl Downloads<'_> {
-    /// Stores a file and its record. The bytes are written (and fsynced) first, under a key
-    /// derived from their SHA-256, so a crash between the two steps leaves at worst an orphan
-    /// file, never a record without bytes.
-    pub async fn insert(
-        &self,
-        site: SiteId,
-        file_name: &str,
-        bytes: Bytes,
-        now: DateTime<Utc>,
-    ) -> Result<Download> {
-        const SQL: &str = "INSERT INTO downloads (site_id, file_name, content_type, byte_size, sha256, storage_key, created_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                           RETURNING id, file_name, content_type, byte_size, sha256, storage_key, download_count";
-        let file_name = download::validate_file_name(file_name)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        if size > download::MAX_BYTES {
-            return Err(StoreError::Invalid(format!(
-                "file_name: the file is larger than {}",
-                download::human_size(download::MAX_BYTES)
-            )));
-        }
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        let key = format!("downloads/{}/{}", site.0, sha256);
-        self.media().put(&key, bytes).await?;
-        let row: DownloadRow = write!(self.store, |pool| sqlx::query_as(SQL)
-            .bind(site.0)
-            .bind(&file_name)
-            .bind(encore_core::media_type::for_file(&file_name))
-            .bind(i64::try_from(size).unwrap_or(i64::MAX))
-            .bind(&sha256)
-            .bind(&key)
-            .bind(now)
-            .fetch_one(pool)
-            .await)
-        .map_err(|e| classify(e, "download", "no such site"))?;
-        Ok(row.into_download())
-    }
-
     /// A download of this site by id.
     pub async fn by_id(&self, site: SiteId, id: DownloadId) -> Result<Option<StoredDownload>> {
         const SQL: &str = "SELECT id, file_name, content_type, byte_size, sha256, storage_key, download_count \
@@ -128,10 +90,14 @@ impl Downloads<'_> {
         id: DownloadId,
         now: DateTime<Utc>,
     ) -> Result<Option<StoredDownload>> {
-        const SQL: &str = "SELECT d.id, d.file_name, d.content_type, d.byte_size, d.sha256, d.storage_key, d.download_count \
-                           FROM downloads d WHERE d.site_id = $1 AND d.id = $2 AND EXISTS ( \
-                             SELECT 1 FROM post_downloads pd JOIN posts p ON p.id = pd.post_id \
-                             WHERE pd.download_id = d.id AND p.status = 'published' AND p.published_at <= $3)";
+        const SQL: &str = concat!(
+            "SELECT d.id, d.file_name, d.content_type, d.byte_size, d.sha256, d.storage_key, d.download_count \
+             FROM downloads d WHERE d.site_id = $1 AND d.id = $2 AND EXISTS ( \
+               SELECT 1 FROM post_downloads pd JOIN posts p ON p.id = pd.post_id \
+               WHERE pd.download_id = d.id AND ",
+            crate::public!("p", "$3"),
+            ")"
+        );
         let row: Option<DownloadRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
             .bind(id.0)
@@ -139,19 +105,6 @@ impl Downloads<'_> {
             .fetch_optional(pool)
             .await)?;
         Ok(row.map(DownloadRow::into_stored))
-    }
-
-    /// Counts one download. Committed (and, on SQLite, synced) before it returns, so a counted
-    /// download survives a crash.
-    pub async fn count(&self, site: SiteId, id: DownloadId) -> Result<()> {
-        const SQL: &str = "UPDATE downloads SET download_count = download_count + 1 WHERE site_id = $1 AND id = $2";
-        let done = write!(self.store, |pool| sqlx::query(SQL)
-            .bind(site.0)
-            .bind(id.0)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
-        crate::found(done)
     }
 
     /// Streams a download's bytes, or the `range` of them (end exclusive).
@@ -165,5 +118,78 @@ impl Downloads<'_> {
 
     fn media(&self) -> &MediaStore {
         &self.store.media
+    }
+}
+
+/// Download writes; see [`Tx::downloads`].
+pub struct DownloadsTx<'a> {
+    pub(crate) tx: &'a mut Tx,
+}
+
+impl DownloadsTx<'_> {
+    /// Stores a file and its record. The bytes are written (and fsynced) first, under a key
+    /// derived from their SHA-256, so a crash between the two steps leaves at worst an orphan
+    /// file, never a record without bytes.
+    pub async fn insert(
+        &mut self,
+        site: SiteId,
+        file_name: &str,
+        bytes: Bytes,
+        now: DateTime<Utc>,
+    ) -> Result<Download> {
+        const SQL: &str = "INSERT INTO downloads (site_id, file_name, content_type, byte_size, sha256, storage_key, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                           RETURNING id, file_name, content_type, byte_size, sha256, storage_key, download_count";
+        let file_name = download::validate_file_name(file_name)?;
+        let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if size > download::MAX_BYTES {
+            return Err(ValidationError::new(
+                "file",
+                format!(
+                    "is larger than {}",
+                    download::human_size(download::MAX_BYTES)
+                ),
+            )
+            .into());
+        }
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let key = format!("downloads/{}/{}", site.0, sha256);
+        self.tx.media.put(&key, bytes).await?;
+        let row: DownloadRow = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(&file_name)
+            .bind(encore_core::media_type::for_file(&file_name))
+            .bind(i64::try_from(size).unwrap_or(i64::MAX))
+            .bind(&sha256)
+            .bind(&key)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await)
+        .map_err(|e| classify(e, "download", "no such site"))?;
+        Ok(row.into_download())
+    }
+
+    /// Adds `by` to a download's counter.
+    pub async fn count(&mut self, site: SiteId, id: DownloadId, by: u64) -> Result<()> {
+        const SQL: &str = "UPDATE downloads SET download_count = download_count + $3 WHERE site_id = $1 AND id = $2";
+        let by = i64::try_from(by).unwrap_or(i64::MAX);
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .bind(by)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        crate::found(done)
+    }
+
+    /// The posts offering a download, whose pages show its counter.
+    pub async fn offered_by(&mut self, id: DownloadId) -> Result<Vec<PostId>> {
+        const SQL: &str = "SELECT post_id FROM post_downloads WHERE download_id = $1";
+        let ids: Vec<i64> = in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await)?;
+        Ok(ids.into_iter().map(PostId).collect())
     }
 }

@@ -5,8 +5,24 @@
 //! Queries are written once in the SQL both dialects share and run through the `read!`/`write!`
 //! macros; where the dialects differ, `read_split!` holds both versions side by side.
 
+/// The visibility rule of [`encore_core::post::is_public`] in SQL, written once and used by every
+/// public query: `$alias` names the posts table, `$now` the placeholder holding the current time.
+macro_rules! public {
+    ($alias:literal, $now:literal) => {
+        concat!(
+            $alias,
+            ".status = 'published' AND ",
+            $alias,
+            ".published_at <= ",
+            $now
+        )
+    };
+}
+pub(crate) use public;
+
 pub mod accounts;
 mod backend;
+pub mod changes;
 pub mod downloads;
 pub mod media;
 pub mod posts;
@@ -15,9 +31,10 @@ pub mod sites;
 pub mod spam;
 pub mod taxonomy;
 
-use backend::Db;
 pub use backend::{Backend, PoolOptions, redact_url};
+use backend::{Db, TxConn};
 use chrono::{DateTime, Utc};
+use encore_core::ValidationError;
 use std::path::PathBuf;
 
 /// What can go wrong in the store, in terms callers can act on.
@@ -29,9 +46,17 @@ pub enum StoreError {
     /// A unique value is taken already; names the field (`slug`, `host`, `username`, `email`).
     #[error("{0} is already taken")]
     Conflict(&'static str),
-    /// The input referred to something that does not exist or belongs to another site.
+    /// A field of the input is not acceptable; the error names the field and says why, in words
+    /// that can be shown next to it.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The input refers to something that does not exist (or belongs to another site); the text
+    /// says what.
     #[error("{0}")]
-    Invalid(String),
+    MissingReference(String),
+    /// Stored data that cannot be read back (an unknown status, say): a bug or a hand edit.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
     /// The configuration cannot work (an unsupported database URL, an unusable media directory).
     #[error("{0}")]
     Config(String),
@@ -54,8 +79,8 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Classifies a database error raised while writing: unique and foreign-key violations are the
-/// caller's to fix and become [`StoreError::Conflict`] / [`StoreError::Invalid`]. SQLite does not
-/// report constraint names, so the caller says which field a unique violation concerns.
+/// caller's to fix and become [`StoreError::Conflict`] / [`StoreError::MissingReference`]. SQLite
+/// does not report constraint names, so the caller says which field a unique violation concerns.
 pub(crate) fn classify(
     err: sqlx::Error,
     unique_field: &'static str,
@@ -65,7 +90,7 @@ pub(crate) fn classify(
         match db.kind() {
             sqlx::error::ErrorKind::UniqueViolation => return StoreError::Conflict(unique_field),
             sqlx::error::ErrorKind::ForeignKeyViolation => {
-                return StoreError::Invalid(fk_problem.to_owned());
+                return StoreError::MissingReference(fk_problem.to_owned());
             }
             _ => {}
         }
@@ -158,6 +183,15 @@ impl Store {
         backend::migrate_to(&self.db, version).await
     }
 
+    /// Starts a write transaction. Everything written through it becomes visible at once on
+    /// [`Tx::commit`], or not at all; dropping it uncommitted rolls it back.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx {
+            conn: backend::begin(&self.db).await?,
+            media: self.media.clone(),
+        })
+    }
+
     /// Which backend is live.
     pub fn backend(&self) -> Backend {
         match self.db {
@@ -201,6 +235,11 @@ impl Store {
         downloads::Downloads { store: self }
     }
 
+    /// Records of what writes changed, for page caches.
+    pub fn changes(&self) -> changes::Changes<'_> {
+        changes::Changes { store: self }
+    }
+
     /// The spam service's keys, usage, checks, reports and blocklists.
     pub fn spam(&self) -> spam::Spam<'_> {
         spam::Spam { store: self }
@@ -213,6 +252,56 @@ impl Store {
             .await
             .map(|r| r.rows_affected()))?;
         Ok(())
+    }
+}
+
+/// A write transaction: every write goes through one, so a use case that touches posts,
+/// downloads, counters and change records commits them together.
+#[derive(Debug)]
+pub struct Tx {
+    conn: TxConn,
+    media: media::MediaStore,
+}
+
+impl Tx {
+    /// Makes every write of this transaction durable and visible (on SQLite, synced to disk).
+    pub async fn commit(self) -> Result<()> {
+        backend::commit(self.conn).await
+    }
+
+    /// Sites.
+    pub fn sites(&mut self) -> sites::SitesTx<'_> {
+        sites::SitesTx { tx: self }
+    }
+
+    /// Accounts and site roles.
+    pub fn accounts(&mut self) -> accounts::AccountsTx<'_> {
+        accounts::AccountsTx { tx: self }
+    }
+
+    /// Posts and pages.
+    pub fn posts(&mut self) -> posts::PostsTx<'_> {
+        posts::PostsTx { tx: self }
+    }
+
+    /// Categories and tags.
+    pub fn taxonomy(&mut self) -> taxonomy::TaxonomyTx<'_> {
+        taxonomy::TaxonomyTx { tx: self }
+    }
+
+    /// Series.
+    pub fn series(&mut self) -> series::SeriesTx<'_> {
+        series::SeriesTx { tx: self }
+    }
+
+    /// Downloads.
+    pub fn downloads(&mut self) -> downloads::DownloadsTx<'_> {
+        downloads::DownloadsTx { tx: self }
+    }
+
+    /// Records of what changed, for every node's page cache.
+    pub fn changes(&mut self) -> changes::ChangesTx<'_> {
+        changes::ChangesTx { tx: self }
     }
 }
 

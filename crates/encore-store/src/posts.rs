@@ -1,22 +1,23 @@
-//! Posts and pages: inserting them with their listing, tags and downloads, and reading them.
+//! Posts and pages: writing them with their listing, tags and downloads, and reading them.
 //!
-//! Every public query applies the one visibility rule of
-//! [`encore_core::post::is_public`]: published, and its time has come.
+//! Every public query applies the one visibility rule of [`encore_core::post::is_public`]
+//! through the [`public!`](crate::public) fragment: published, and its time has come.
 
 use crate::{
-    Result, Store, StoreError,
-    backend::{read, read_split, write},
+    Result, Store, StoreError, Tx,
+    backend::{in_tx, read, read_split},
     classify,
     downloads::DownloadRow,
     taxonomy::{CategoryRow, TagRow},
 };
 use chrono::{DateTime, Utc};
 use encore_core::{
-    ids::{AccountId, CategoryId, PostId, SeriesId, SiteId, TagId},
-    markdown,
+    download::Download,
+    ids::{AccountId, CategoryId, DownloadId, PostId, SeriesId, SiteId, TagId},
     paging::{PageRequest, Paginated},
-    post::{Byline, NewPost, Post, PostKind, PostStatus, PostSummary, post_path},
-    taxonomy::Category,
+    post::{Byline, NewPost, Post, PostKind, PostStatus, PostSummary, Rendered, post_path},
+    series::{Series, SeriesPart},
+    taxonomy::{Category, Tag},
     tracks::Track,
 };
 use serde::Serialize;
@@ -27,8 +28,10 @@ pub struct Posts<'a> {
     pub(crate) store: &'a Store,
 }
 
-/// How long a teaser derived from the body may be, in characters.
-const EXCERPT_CHARS: usize = 280;
+/// Post writes; see [`Tx::posts`].
+pub struct PostsTx<'a> {
+    pub(crate) tx: &'a mut Tx,
+}
 
 /// Which public posts a list shows.
 #[derive(Debug, Clone, Copy)]
@@ -65,14 +68,72 @@ pub struct ArchiveYear {
     pub posts: i64,
 }
 
-// The columns lists and single posts share. `body_start` feeds the derived teaser and is only
-// read when the author wrote no excerpt.
+/// Everything a public post page shows, read in three queries.
+#[derive(Debug, Clone)]
+pub struct PostPage {
+    /// The post.
+    pub post: Post,
+    /// Its series, when it has one.
+    pub series: Option<Series>,
+    /// The series' public parts in reading order (empty without a series).
+    pub parts: Vec<SeriesPart>,
+    /// The public post just older.
+    pub older: Option<PostLink>,
+    /// The public post just newer.
+    pub newer: Option<PostLink>,
+}
+
+/// Where a post stands: what decides which pages show it. A write that changes any of this
+/// changes what the whole site shows (lists, counts, archives).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// Post or page.
+    pub kind: PostKind,
+    /// Its status.
+    pub status: PostStatus,
+    /// Its address name.
+    pub slug: String,
+    /// Its time.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Its author.
+    pub author: AccountId,
+    /// Its title (pages' titles are in every page's menu).
+    pub title: String,
+    /// Its series and place.
+    pub series: Option<(SeriesId, i64)>,
+    /// Its categories, by id.
+    pub categories: Vec<CategoryId>,
+    /// Its tags, by id.
+    pub tags: Vec<TagId>,
+    /// Its downloads, in order.
+    pub downloads: Vec<DownloadId>,
+}
+
+/// A post whose stored HTML was made by an older renderer.
+#[derive(Debug, Clone)]
+pub struct StaleRender {
+    /// The post.
+    pub id: PostId,
+    /// Its Markdown.
+    pub body: String,
+    /// The author's excerpt.
+    pub excerpt: String,
+}
+
+/// A post as `encore post list` shows it: any status.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// What lists show.
+    pub summary: PostSummary,
+    /// Its status.
+    pub status: PostStatus,
+}
+
+// The columns lists and single posts share.
 macro_rules! summary_columns {
     () => {
-        "p.id, p.kind, p.slug, p.title, p.excerpt, \
-         CASE WHEN p.excerpt = '' THEN substr(p.body, 1, 3000) ELSE '' END AS body_start, \
-         p.published_at, a.id AS author_id, a.username AS author_username, \
-         a.display_name AS author_display_name"
+        "p.id, p.kind, p.slug, p.title, p.teaser, p.published_at, a.id AS author_id, \
+         a.username AS author_username, a.display_name AS author_display_name"
     };
 }
 
@@ -86,22 +147,26 @@ macro_rules! summary_select {
     };
 }
 
-// A single entry: the summary columns plus what only its own page needs.
+// A single entry: the summary columns plus what only its own page needs, and its series.
 macro_rules! post_select {
     () => {
         concat!(
             "SELECT ",
             summary_columns!(),
-            ", p.status, p.body, p.updated_at, p.series_id, p.series_position \
-             FROM posts p JOIN accounts a ON a.id = p.author_id "
+            ", p.status, p.body, p.body_html, p.excerpt, p.updated_at, p.series_id, p.series_position, \
+             s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
+             FROM posts p JOIN accounts a ON a.id = p.author_id LEFT JOIN series s ON s.id = p.series_id "
         )
     };
 }
 
-// The visibility rule in SQL, with $1 = site and $2 = now.
+// The public posts of a site, with $1 = site and $2 = now.
 macro_rules! public_posts {
     () => {
-        "p.site_id = $1 AND p.kind = 'post' AND p.status = 'published' AND p.published_at <= $2"
+        concat!(
+            "p.site_id = $1 AND p.kind = 'post' AND ",
+            crate::public!("p", "$2")
+        )
     };
 }
 
@@ -117,30 +182,25 @@ struct SummaryRow {
     kind: String,
     slug: String,
     title: String,
-    excerpt: String,
-    body_start: String,
+    teaser: String,
     published_at: Option<DateTime<Utc>>,
     author_id: i64,
     author_username: String,
     author_display_name: String,
 }
 
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
 impl SummaryRow {
     fn into_summary(self, categories: Vec<Category>) -> Result<PostSummary> {
-        let excerpt = if self.excerpt.is_empty() {
-            markdown::excerpt(&self.body_start, EXCERPT_CHARS)
-        } else {
-            self.excerpt
-        };
         Ok(PostSummary {
             id: PostId(self.id),
-            kind: self
-                .kind
-                .parse()
-                .map_err(|e: encore_core::post::UnknownValue| StoreError::Invalid(e.to_string()))?,
+            kind: self.kind.parse().map_err(corrupt)?,
             slug: self.slug,
             title: self.title,
-            excerpt,
+            excerpt: self.teaser,
             published_at: self.published_at,
             author: Byline {
                 id: AccountId(self.author_id),
@@ -158,9 +218,25 @@ struct PostRow {
     summary: SummaryRow,
     status: String,
     body: String,
+    body_html: String,
+    excerpt: String,
     updated_at: DateTime<Utc>,
     series_id: Option<i64>,
     series_position: Option<i64>,
+    series_slug: Option<String>,
+    series_title: Option<String>,
+    series_description: Option<String>,
+}
+
+impl PostRow {
+    fn series(&self) -> Option<Series> {
+        Some(Series {
+            id: SeriesId(self.series_id?),
+            slug: self.series_slug.clone()?,
+            title: self.series_title.clone()?,
+            description: self.series_description.clone().unwrap_or_default(),
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -190,12 +266,28 @@ struct PostCategoryRow {
     category: CategoryRow,
 }
 
+/// One row of the query that reads a post's categories, tags, tracks and downloads at once: the
+/// columns mean different things per `what` (see [`Posts::extras`]).
 #[derive(sqlx::FromRow)]
-struct TrackRow {
-    position: i64,
-    artist: String,
-    title: String,
-    duration_seconds: Option<i64>,
+struct ExtraRow {
+    what: String,
+    id: i64,
+    a: String,
+    b: String,
+    c: String,
+    d: String,
+    n1: Option<i64>,
+    n2: Option<i64>,
+    n3: Option<i64>,
+}
+
+/// One row of the query that reads a post's series parts and neighbours at once.
+#[derive(sqlx::FromRow)]
+struct NearbyRow {
+    role: String,
+    ord: i64,
+    #[sqlx(flatten)]
+    link: LinkRow,
 }
 
 /// A value bound to a list query, in order.
@@ -205,90 +297,16 @@ enum Arg {
     Time(DateTime<Utc>),
 }
 
-impl Posts<'_> {
-    /// Stores a validated post with its categories, tags, track listing and downloads, all in one
-    /// transaction. A taken slug is [`StoreError::Conflict`]`("slug")`; a category, tag, series or
-    /// download of another site is [`StoreError::Invalid`].
-    pub async fn insert(&self, post: &NewPost, now: DateTime<Utc>) -> Result<PostId> {
-        const POST: &str = "INSERT INTO posts (site_id, author_id, kind, status, slug, title, excerpt, body, \
-                            published_at, created_at, updated_at, series_id, series_position) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) RETURNING id";
-        const CATEGORY: &str =
-            "INSERT INTO post_categories (site_id, post_id, category_id) VALUES ($1, $2, $3)";
-        const TAG: &str = "INSERT INTO post_tags (site_id, post_id, tag_id) VALUES ($1, $2, $3)";
-        const TRACK: &str = "INSERT INTO tracks (site_id, post_id, position, artist, title, duration_seconds) \
-                             VALUES ($1, $2, $3, $4, $5, $6)";
-        const DOWNLOAD: &str = "INSERT INTO post_downloads (site_id, post_id, download_id, position) VALUES ($1, $2, $3, $4)";
-        let site = post.site_id.0;
-        let id: i64 = write!(self.store, |pool| {
-            async {
-                let mut tx = pool.begin().await?;
-                let id: i64 = sqlx::query_scalar(POST)
-                    .bind(site)
-                    .bind(post.author_id.0)
-                    .bind(post.kind.as_str())
-                    .bind(post.status.as_str())
-                    .bind(&post.slug)
-                    .bind(&post.title)
-                    .bind(&post.excerpt)
-                    .bind(&post.body)
-                    .bind(post.published_at)
-                    .bind(now)
-                    .bind(post.series.map(|(s, _)| s.0))
-                    .bind(post.series.map(|(_, p)| p))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                for category in &post.categories {
-                    sqlx::query(CATEGORY)
-                        .bind(site)
-                        .bind(id)
-                        .bind(category.0)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for tag in &post.tags {
-                    sqlx::query(TAG)
-                        .bind(site)
-                        .bind(id)
-                        .bind(tag.0)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for track in &post.tracks {
-                    sqlx::query(TRACK)
-                        .bind(site)
-                        .bind(id)
-                        .bind(i64::from(track.position))
-                        .bind(&track.artist)
-                        .bind(&track.title)
-                        .bind(track.duration_seconds.map(i64::from))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for (position, download) in (1i64..).zip(&post.downloads) {
-                    sqlx::query(DOWNLOAD)
-                        .bind(site)
-                        .bind(id)
-                        .bind(download.0)
-                        .bind(position)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok::<i64, sqlx::Error>(id)
-            }
-            .await
-        })
-        .map_err(|e| {
-            classify(
-                e,
-                "slug",
-                "a category, tag, series, download or author that does not exist on this site",
-            )
-        })?;
-        Ok(PostId(id))
-    }
+/// What a post carries beside its row.
+#[derive(Default)]
+struct Extras {
+    categories: Vec<Category>,
+    tags: Vec<Tag>,
+    tracks: Vec<Track>,
+    downloads: Vec<Download>,
+}
 
+impl Posts<'_> {
     /// One page of public posts matching `filter`, newest first.
     pub async fn list(
         &self,
@@ -387,20 +405,57 @@ impl Posts<'_> {
             }
             .await
         })?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut categories = self.categories_of(&ids).await?;
-        let items = rows
-            .into_iter()
-            .map(|row| {
-                let cats = categories.remove(&row.id).unwrap_or_default();
-                row.into_summary(cats)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let items = self.with_categories(rows).await?;
         Ok(Paginated::new(
             items,
             page,
             u64::try_from(total).unwrap_or(0),
         ))
+    }
+
+    /// Every post and page of a site in any status, newest first (drafts without a date last),
+    /// for the people who write them.
+    pub async fn all(&self, site: SiteId, limit: i64) -> Result<Vec<Listed>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            summary_columns!(),
+            ", p.status FROM posts p JOIN accounts a ON a.id = p.author_id WHERE p.site_id = $1 \
+             ORDER BY p.published_at IS NULL, p.published_at DESC, p.id DESC LIMIT $2"
+        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            summary: SummaryRow,
+            status: String,
+        }
+        let rows: Vec<Row> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
+        let mut statuses = Vec::with_capacity(rows.len());
+        let mut summaries = Vec::with_capacity(rows.len());
+        for row in rows {
+            statuses.push(row.status.parse::<PostStatus>().map_err(corrupt)?);
+            summaries.push(row.summary);
+        }
+        let summaries = self.with_categories(summaries).await?;
+        Ok(summaries
+            .into_iter()
+            .zip(statuses)
+            .map(|(summary, status)| Listed { summary, status })
+            .collect())
+    }
+
+    async fn with_categories(&self, rows: Vec<SummaryRow>) -> Result<Vec<PostSummary>> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut categories = self.categories_of(&ids).await?;
+        rows.into_iter()
+            .map(|row| {
+                let cats = categories.remove(&row.id).unwrap_or_default();
+                row.into_summary(cats)
+            })
+            .collect()
     }
 
     /// The categories of several posts at once, by post id.
@@ -435,17 +490,20 @@ impl Posts<'_> {
         Ok(by_post)
     }
 
-    /// A public post or page by kind and slug, with everything its page shows.
-    pub async fn public_by_slug(
+    /// A public post or page by kind and slug, with everything its page shows: the post (with
+    /// its categories, tags, tracks and downloads), its series with the public parts, and its
+    /// public neighbours. Three queries.
+    pub async fn public_page(
         &self,
         site: SiteId,
         kind: PostKind,
         slug: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<Post>> {
+    ) -> Result<Option<PostPage>> {
         const SQL: &str = concat!(
             post_select!(),
-            "WHERE p.site_id = $1 AND p.kind = $2 AND p.slug = $3 AND p.status = 'published' AND p.published_at <= $4"
+            "WHERE p.site_id = $1 AND p.kind = $2 AND p.slug = $3 AND ",
+            crate::public!("p", "$4")
         );
         let row: Option<PostRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
@@ -454,10 +512,37 @@ impl Posts<'_> {
             .bind(now)
             .fetch_optional(pool)
             .await)?;
-        match row {
-            Some(row) => Ok(Some(self.complete(site, row).await?)),
-            None => Ok(None),
-        }
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let series = row.series();
+        let extras = self.extras(site, row.summary.id).await?;
+        let (parts, older, newer) = if kind == PostKind::Post {
+            self.nearby(site, &row, now).await?
+        } else {
+            (Vec::new(), None, None)
+        };
+        Ok(Some(PostPage {
+            post: assemble(row, extras)?,
+            series,
+            parts,
+            older,
+            newer,
+        }))
+    }
+
+    /// A public post or page by kind and slug (see [`Posts::public_page`] for its neighbours).
+    pub async fn public_by_slug(
+        &self,
+        site: SiteId,
+        kind: PostKind,
+        slug: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Post>> {
+        Ok(self
+            .public_page(site, kind, slug, now)
+            .await?
+            .map(|page| page.post))
     }
 
     /// Any entry of a site by id, whatever its status (for authors, editors and tests).
@@ -469,118 +554,155 @@ impl Posts<'_> {
             .fetch_optional(pool)
             .await)?;
         match row {
-            Some(row) => Ok(Some(self.complete(site, row).await?)),
+            Some(row) => {
+                let extras = self.extras(site, row.summary.id).await?;
+                Ok(Some(assemble(row, extras)?))
+            }
             None => Ok(None),
         }
     }
 
-    /// Loads what a post page shows beyond the post row: categories, tags, tracks, downloads.
-    async fn complete(&self, site: SiteId, row: PostRow) -> Result<Post> {
-        const TAGS: &str = "SELECT t.id, t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id \
-                            WHERE pt.post_id = $1 ORDER BY t.name";
-        const TRACKS: &str = "SELECT position, artist, title, duration_seconds FROM tracks WHERE post_id = $1 ORDER BY position";
-        const DOWNLOADS: &str = "SELECT d.id, d.file_name, d.content_type, d.byte_size, d.sha256, d.storage_key, d.download_count \
-                                 FROM post_downloads pd JOIN downloads d ON d.id = pd.download_id \
-                                 WHERE pd.post_id = $1 AND d.site_id = $2 ORDER BY pd.position";
-        let id = row.summary.id;
-        let (tags, tracks, downloads): (Vec<TagRow>, Vec<TrackRow>, Vec<DownloadRow>) =
-            read!(self.store, |pool| {
-                async {
-                    let tags = sqlx::query_as(TAGS).bind(id).fetch_all(pool).await?;
-                    let tracks = sqlx::query_as(TRACKS).bind(id).fetch_all(pool).await?;
-                    let downloads = sqlx::query_as(DOWNLOADS)
-                        .bind(id)
-                        .bind(site.0)
-                        .fetch_all(pool)
-                        .await?;
-                    Ok::<_, sqlx::Error>((tags, tracks, downloads))
+    /// A post's categories, tags, tracks and downloads, in one query: the four lists are one
+    /// `UNION ALL` whose columns each branch fills in its own way.
+    async fn extras(&self, site: SiteId, post: i64) -> Result<Extras> {
+        const SQL: &str = "\
+            SELECT 'c' AS what, c.id, c.slug AS a, c.name AS b, c.description AS c, '' AS d, \
+                   CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3 \
+              FROM post_categories pc JOIN categories c ON c.id = pc.category_id WHERE pc.post_id = $1 \
+            UNION ALL \
+            SELECT 't', t.id, t.slug, t.name, '', '', NULL, NULL, NULL \
+              FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1 \
+            UNION ALL \
+            SELECT 'k', position, artist, title, '', '', duration_seconds, NULL, NULL \
+              FROM tracks WHERE post_id = $1 \
+            UNION ALL \
+            SELECT 'd', d.id, d.file_name, d.content_type, d.sha256, d.storage_key, d.byte_size, \
+                   d.download_count, pd.position \
+              FROM post_downloads pd JOIN downloads d ON d.id = pd.download_id \
+              WHERE pd.post_id = $1 AND d.site_id = $2";
+        let rows: Vec<ExtraRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(post)
+            .bind(site.0)
+            .fetch_all(pool)
+            .await)?;
+        let mut extras = Extras::default();
+        let mut downloads = Vec::new();
+        for row in rows {
+            match row.what.as_str() {
+                "c" => extras.categories.push(
+                    CategoryRow {
+                        id: row.id,
+                        slug: row.a,
+                        name: row.b,
+                        description: row.c,
+                    }
+                    .into_category(),
+                ),
+                "t" => extras.tags.push(
+                    TagRow {
+                        id: row.id,
+                        slug: row.a,
+                        name: row.b,
+                    }
+                    .into_tag(),
+                ),
+                "k" => extras.tracks.push(Track {
+                    position: u32::try_from(row.id).map_err(corrupt)?,
+                    artist: row.a,
+                    title: row.b,
+                    duration_seconds: row.n1.and_then(|d| u32::try_from(d).ok()),
+                }),
+                "d" => {
+                    downloads.push((
+                        row.n3.unwrap_or_default(),
+                        DownloadRow {
+                            id: row.id,
+                            file_name: row.a,
+                            content_type: row.b,
+                            sha256: row.c,
+                            storage_key: row.d,
+                            byte_size: row.n1.unwrap_or_default(),
+                            download_count: row.n2.unwrap_or_default(),
+                        }
+                        .into_download(),
+                    ));
                 }
-                .await
-            })?;
-        let categories = self
-            .categories_of(&[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
-        let status: PostStatus = row
-            .status
-            .parse()
-            .map_err(|e: encore_core::post::UnknownValue| StoreError::Invalid(e.to_string()))?;
-        Ok(Post {
-            summary: row.summary.into_summary(categories)?,
-            status,
-            body: row.body,
-            updated_at: row.updated_at,
-            tags: tags.into_iter().map(TagRow::into_tag).collect(),
-            tracks: tracks
-                .into_iter()
-                .map(|t| Track {
-                    position: u32::try_from(t.position).unwrap_or(0),
-                    artist: t.artist,
-                    title: t.title,
-                    duration_seconds: t.duration_seconds.and_then(|d| u32::try_from(d).ok()),
-                })
-                .collect(),
-            downloads: downloads
-                .into_iter()
-                .map(DownloadRow::into_download)
-                .collect(),
-            series: row
-                .series_id
-                .zip(row.series_position)
-                .map(|(s, p)| (SeriesId(s), p)),
-        })
+                other => return Err(corrupt(format!("unexpected extra row {other:?}"))),
+            }
+        }
+        extras.categories.sort_by(|a, b| a.name.cmp(&b.name));
+        extras.tags.sort_by(|a, b| a.name.cmp(&b.name));
+        extras.tracks.sort_by_key(|t| t.position);
+        downloads.sort_by_key(|(position, _)| *position);
+        extras.downloads = downloads.into_iter().map(|(_, d)| d).collect();
+        Ok(extras)
     }
 
-    /// The public posts just older and just newer than `post`, for "previous / next post" links.
-    pub async fn neighbours(
+    /// A post's series parts (public, in reading order) and its public neighbours in time, in one
+    /// query.
+    async fn nearby(
         &self,
         site: SiteId,
-        post: &PostSummary,
+        row: &PostRow,
         now: DateTime<Utc>,
-    ) -> Result<(Option<PostLink>, Option<PostLink>)> {
-        const OLDER: &str = concat!(
-            "SELECT p.id, p.kind, p.slug, p.title, p.published_at FROM posts p WHERE ",
+    ) -> Result<(Vec<SeriesPart>, Option<PostLink>, Option<PostLink>)> {
+        const SQL: &str = concat!(
+            "SELECT 'part' AS role, p.series_position AS ord, p.id, p.kind, p.slug, p.title, p.published_at \
+               FROM posts p WHERE p.series_id = $3 AND ",
             public_posts!(),
-            " AND (p.published_at, p.id) < ($3, $4)",
+            " UNION ALL SELECT * FROM (SELECT 'older' AS role, CAST(0 AS BIGINT) AS ord, p.id, p.kind, p.slug, p.title, p.published_at \
+               FROM posts p WHERE ",
+            public_posts!(),
+            " AND (p.published_at, p.id) < ($4, $5)",
             newest_first!(),
-            "LIMIT 1"
-        );
-        const NEWER: &str = concat!(
-            "SELECT p.id, p.kind, p.slug, p.title, p.published_at FROM posts p WHERE ",
+            "LIMIT 1) o UNION ALL SELECT * FROM (SELECT 'newer' AS role, CAST(0 AS BIGINT) AS ord, p.id, p.kind, p.slug, p.title, p.published_at \
+               FROM posts p WHERE ",
             public_posts!(),
-            " AND (p.published_at, p.id) > ($3, $4) ORDER BY p.published_at, p.id LIMIT 1"
+            " AND (p.published_at, p.id) > ($4, $5) ORDER BY p.published_at, p.id LIMIT 1) n"
         );
-        let Some(at) = post.published_at else {
-            return Ok((None, None));
+        let Some(at) = row.summary.published_at else {
+            return Ok((Vec::new(), None, None));
         };
-        let (older, newer): (Option<LinkRow>, Option<LinkRow>) = read!(self.store, |pool| {
-            async {
-                let older = sqlx::query_as(OLDER)
-                    .bind(site.0)
-                    .bind(now)
-                    .bind(at)
-                    .bind(post.id.0)
-                    .fetch_optional(pool)
-                    .await?;
-                let newer = sqlx::query_as(NEWER)
-                    .bind(site.0)
-                    .bind(now)
-                    .bind(at)
-                    .bind(post.id.0)
-                    .fetch_optional(pool)
-                    .await?;
-                Ok::<_, sqlx::Error>((older, newer))
+        let rows: Vec<NearbyRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(now)
+            .bind(row.series_id)
+            .bind(at)
+            .bind(row.summary.id)
+            .fetch_all(pool)
+            .await)?;
+        let (mut parts, mut older, mut newer) = (Vec::new(), None, None);
+        for r in rows {
+            match r.role.as_str() {
+                "part" => parts.push((r.ord, r.link)),
+                "older" => older = Some(r.link.into_link()),
+                "newer" => newer = Some(r.link.into_link()),
+                other => return Err(corrupt(format!("unexpected nearby row {other:?}"))),
             }
-            .await
-        })?;
-        Ok((older.map(LinkRow::into_link), newer.map(LinkRow::into_link)))
+        }
+        parts.sort_by_key(|(ord, _)| *ord);
+        let parts = parts
+            .into_iter()
+            .map(|(_, link)| {
+                let link = link.into_link();
+                SeriesPart {
+                    id: link.id,
+                    title: link.title,
+                    path: link.path,
+                }
+            })
+            .collect();
+        Ok((parts, older, newer))
     }
 
     /// The site's public pages, by title, for the navigation menu.
     pub async fn public_pages(&self, site: SiteId, now: DateTime<Utc>) -> Result<Vec<PostLink>> {
-        const SQL: &str = "SELECT id, kind, slug, title, published_at FROM posts \
-                           WHERE site_id = $1 AND kind = 'page' AND status = 'published' AND published_at <= $2 ORDER BY title";
+        const SQL: &str = concat!(
+            "SELECT p.id, p.kind, p.slug, p.title, p.published_at FROM posts p \
+             WHERE p.site_id = $1 AND p.kind = 'page' AND ",
+            crate::public!("p", "$2"),
+            " ORDER BY p.title"
+        );
         let rows: Vec<LinkRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
             .bind(now)
@@ -611,4 +733,318 @@ impl Posts<'_> {
         )?;
         Ok(rows)
     }
+
+    /// The earliest time after `now` at which a scheduled entry of the site becomes public: what
+    /// the site shows changes then by itself.
+    pub async fn next_release(
+        &self,
+        site: SiteId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        const SQL: &str = "SELECT MIN(published_at) FROM posts WHERE site_id = $1 AND status = 'published' AND published_at > $2";
+        Ok(read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(now)
+            .fetch_one(pool)
+            .await)?)
+    }
+
+    /// Posts (of any site) whose stored HTML is older than `version`, at most `limit`.
+    pub async fn stale_renders(
+        &self,
+        version: i64,
+        limit: i64,
+    ) -> Result<Vec<(SiteId, StaleRender)>> {
+        const SQL: &str = "SELECT site_id, id, body, excerpt FROM posts WHERE render_version < $1 ORDER BY id LIMIT $2";
+        let rows: Vec<(i64, i64, String, String)> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(version)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(site, id, body, excerpt)| {
+                (
+                    SiteId(site),
+                    StaleRender {
+                        id: PostId(id),
+                        body,
+                        excerpt,
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+fn assemble(row: PostRow, extras: Extras) -> Result<Post> {
+    let status: PostStatus = row.status.parse().map_err(corrupt)?;
+    Ok(Post {
+        summary: row.summary.into_summary(extras.categories)?,
+        status,
+        body: row.body,
+        body_html: row.body_html,
+        excerpt: row.excerpt,
+        updated_at: row.updated_at,
+        tags: extras.tags,
+        tracks: extras.tracks,
+        downloads: extras.downloads,
+        series: row
+            .series_id
+            .zip(row.series_position)
+            .map(|(s, p)| (SeriesId(s), p)),
+    })
+}
+
+impl PostsTx<'_> {
+    /// Stores a validated post with its rendering, categories, tags, track listing and
+    /// downloads. A taken slug is [`StoreError::Conflict`]`("slug")`; a category, tag, series or
+    /// download of another site is [`StoreError::MissingReference`].
+    pub async fn insert(
+        &mut self,
+        post: &NewPost,
+        rendered: &Rendered,
+        now: DateTime<Utc>,
+    ) -> Result<PostId> {
+        const POST: &str = "INSERT INTO posts (site_id, author_id, kind, status, slug, title, excerpt, body, \
+                            published_at, created_at, updated_at, series_id, series_position, body_html, teaser, render_version) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15) RETURNING id";
+        let id: i64 = in_tx!(self.tx, |conn| sqlx::query_scalar(POST)
+            .bind(post.site_id.0)
+            .bind(post.author_id.0)
+            .bind(post.kind.as_str())
+            .bind(post.status.as_str())
+            .bind(&post.slug)
+            .bind(&post.title)
+            .bind(&post.excerpt)
+            .bind(&post.body)
+            .bind(post.published_at)
+            .bind(now)
+            .bind(post.series.map(|(s, _)| s.0))
+            .bind(post.series.map(|(_, p)| p))
+            .bind(&rendered.body_html)
+            .bind(&rendered.teaser)
+            .bind(rendered.version)
+            .fetch_one(&mut *conn)
+            .await)
+        .map_err(post_error)?;
+        self.attach(post, id).await?;
+        Ok(PostId(id))
+    }
+
+    /// Replaces a post's fields, rendering, categories, tags, track listing and downloads.
+    pub async fn update(
+        &mut self,
+        id: PostId,
+        post: &NewPost,
+        rendered: &Rendered,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        const POST: &str = "UPDATE posts SET author_id = $3, kind = $4, status = $5, slug = $6, title = $7, excerpt = $8, \
+                            body = $9, published_at = $10, updated_at = $11, series_id = $12, series_position = $13, \
+                            body_html = $14, teaser = $15, render_version = $16 WHERE site_id = $1 AND id = $2";
+        const DETACH: [&str; 4] = [
+            "DELETE FROM post_categories WHERE post_id = $1",
+            "DELETE FROM post_tags WHERE post_id = $1",
+            "DELETE FROM tracks WHERE post_id = $1",
+            "DELETE FROM post_downloads WHERE post_id = $1",
+        ];
+        let done = in_tx!(self.tx, |conn| sqlx::query(POST)
+            .bind(post.site_id.0)
+            .bind(id.0)
+            .bind(post.author_id.0)
+            .bind(post.kind.as_str())
+            .bind(post.status.as_str())
+            .bind(&post.slug)
+            .bind(&post.title)
+            .bind(&post.excerpt)
+            .bind(&post.body)
+            .bind(post.published_at)
+            .bind(now)
+            .bind(post.series.map(|(s, _)| s.0))
+            .bind(post.series.map(|(_, p)| p))
+            .bind(&rendered.body_html)
+            .bind(&rendered.teaser)
+            .bind(rendered.version)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(post_error)?;
+        crate::found(done)?;
+        for sql in DETACH {
+            in_tx!(self.tx, |conn| sqlx::query(sql)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await
+                .map(|_| ()))?;
+        }
+        self.attach(post, id.0).await
+    }
+
+    /// Stores a post's categories, tags, tracks and downloads.
+    async fn attach(&mut self, post: &NewPost, id: i64) -> Result<()> {
+        const CATEGORY: &str =
+            "INSERT INTO post_categories (site_id, post_id, category_id) VALUES ($1, $2, $3)";
+        const TAG: &str = "INSERT INTO post_tags (site_id, post_id, tag_id) VALUES ($1, $2, $3)";
+        const TRACK: &str = "INSERT INTO tracks (site_id, post_id, position, artist, title, duration_seconds) \
+                             VALUES ($1, $2, $3, $4, $5, $6)";
+        const DOWNLOAD: &str = "INSERT INTO post_downloads (site_id, post_id, download_id, position) VALUES ($1, $2, $3, $4)";
+        let site = post.site_id.0;
+        in_tx!(self.tx, |conn| {
+            async {
+                for category in &post.categories {
+                    sqlx::query(CATEGORY)
+                        .bind(site)
+                        .bind(id)
+                        .bind(category.0)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                for tag in &post.tags {
+                    sqlx::query(TAG)
+                        .bind(site)
+                        .bind(id)
+                        .bind(tag.0)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                for track in &post.tracks {
+                    sqlx::query(TRACK)
+                        .bind(site)
+                        .bind(id)
+                        .bind(i64::from(track.position))
+                        .bind(&track.artist)
+                        .bind(&track.title)
+                        .bind(track.duration_seconds.map(i64::from))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                for (position, download) in (1i64..).zip(&post.downloads) {
+                    sqlx::query(DOWNLOAD)
+                        .bind(site)
+                        .bind(id)
+                        .bind(download.0)
+                        .bind(position)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok::<(), sqlx::Error>(())
+            }
+            .await
+        })
+        .map_err(post_error)
+    }
+
+    /// Deletes a post with everything hanging off it (categories, tags, tracks, download links;
+    /// the downloads themselves stay in the media library).
+    pub async fn delete(&mut self, site: SiteId, id: PostId) -> Result<()> {
+        const SQL: &str = "DELETE FROM posts WHERE site_id = $1 AND id = $2";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        crate::found(done)
+    }
+
+    /// Where a post stands now, as this transaction sees it.
+    pub async fn placement(&mut self, site: SiteId, id: PostId) -> Result<Option<Placement>> {
+        const POST: &str = "SELECT kind, status, slug, published_at, author_id, title, series_id, series_position \
+                            FROM posts WHERE site_id = $1 AND id = $2";
+        const LINKS: &str = "SELECT 'c' AS what, category_id AS other FROM post_categories WHERE post_id = $1 \
+                             UNION ALL SELECT 't', tag_id FROM post_tags WHERE post_id = $1 \
+                             UNION ALL SELECT 'd', download_id FROM post_downloads WHERE post_id = $1";
+        #[allow(clippy::type_complexity)]
+        let row: Option<(
+            String,
+            String,
+            String,
+            Option<DateTime<Utc>>,
+            i64,
+            String,
+            Option<i64>,
+            Option<i64>,
+        )> = in_tx!(self.tx, |conn| sqlx::query_as(POST)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        let Some((kind, status, slug, published_at, author, title, series_id, position)) = row
+        else {
+            return Ok(None);
+        };
+        let links: Vec<(String, i64)> = in_tx!(self.tx, |conn| sqlx::query_as(LINKS)
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await)?;
+        let mut placement = Placement {
+            kind: kind.parse().map_err(corrupt)?,
+            status: status.parse().map_err(corrupt)?,
+            slug,
+            published_at,
+            author: AccountId(author),
+            title,
+            series: series_id.zip(position).map(|(s, p)| (SeriesId(s), p)),
+            categories: Vec::new(),
+            tags: Vec::new(),
+            downloads: Vec::new(),
+        };
+        for (what, other) in links {
+            match what.as_str() {
+                "c" => placement.categories.push(CategoryId(other)),
+                "t" => placement.tags.push(TagId(other)),
+                _ => placement.downloads.push(DownloadId(other)),
+            }
+        }
+        placement.categories.sort();
+        placement.tags.sort();
+        placement.downloads.sort();
+        Ok(Some(placement))
+    }
+
+    /// Stores a fresh rendering of a post's body.
+    pub async fn set_rendered(
+        &mut self,
+        site: SiteId,
+        id: PostId,
+        rendered: &Rendered,
+    ) -> Result<()> {
+        const SQL: &str = "UPDATE posts SET body_html = $3, teaser = $4, render_version = $5 WHERE site_id = $1 AND id = $2";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .bind(&rendered.body_html)
+            .bind(&rendered.teaser)
+            .bind(rendered.version)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        crate::found(done)
+    }
+
+    /// The id of the entry with this kind and slug, if any.
+    pub async fn id_by_slug(
+        &mut self,
+        site: SiteId,
+        kind: PostKind,
+        slug: &str,
+    ) -> Result<Option<PostId>> {
+        const SQL: &str = "SELECT id FROM posts WHERE site_id = $1 AND kind = $2 AND slug = $3";
+        let id: Option<i64> = in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(kind.as_str())
+            .bind(slug)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        Ok(id.map(PostId))
+    }
+}
+
+fn post_error(e: sqlx::Error) -> StoreError {
+    classify(
+        e,
+        "slug",
+        "a category, tag, series, download or author that does not exist on this site",
+    )
 }

@@ -1,8 +1,8 @@
 //! Series of posts and their public parts in reading order.
 
 use crate::{
-    Result, Store, StoreError,
-    backend::{read, write},
+    Result, Store, Tx,
+    backend::{in_tx, read},
     classify,
     taxonomy::Counted,
 };
@@ -55,37 +55,6 @@ struct PartRow {
 }
 
 impl SeriesStore<'_> {
-    /// Creates a series; its slug is derived from the title when `slug` is empty.
-    pub async fn insert(
-        &self,
-        site: SiteId,
-        title: &str,
-        slug: &str,
-        description: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Series> {
-        const SQL: &str = "INSERT INTO series (site_id, slug, title, description, created_at) VALUES ($1, $2, $3, $4, $5) \
-                           RETURNING id, slug, title, description";
-        let invalid = |e: encore_core::ValidationError| StoreError::Invalid(e.to_string());
-        let title = required_text("title", title, 200).map_err(invalid)?;
-        let slug = if slug.trim().is_empty() {
-            slug::slugify(&title)
-        } else {
-            slug.trim().to_owned()
-        };
-        slug::validate("slug", &slug).map_err(invalid)?;
-        let row: SeriesRow = write!(self.store, |pool| sqlx::query_as(SQL)
-            .bind(site.0)
-            .bind(&slug)
-            .bind(&title)
-            .bind(description.trim())
-            .bind(now)
-            .fetch_one(pool)
-            .await)
-        .map_err(|e| classify(e, "slug", "no such site"))?;
-        Ok(row.into_series())
-    }
-
     /// The series with this slug on this site.
     pub async fn by_slug(&self, site: SiteId, slug: &str) -> Result<Option<Series>> {
         const SQL: &str =
@@ -117,9 +86,12 @@ impl SeriesStore<'_> {
         series: SeriesId,
         now: DateTime<Utc>,
     ) -> Result<Vec<SeriesPart>> {
-        const SQL: &str = "SELECT id, slug, title, published_at FROM posts \
-                           WHERE site_id = $1 AND series_id = $2 AND kind = 'post' AND status = 'published' AND published_at <= $3 \
-                           ORDER BY series_position";
+        const SQL: &str = concat!(
+            "SELECT p.id, p.slug, p.title, p.published_at FROM posts p \
+             WHERE p.site_id = $1 AND p.series_id = $2 AND p.kind = 'post' AND ",
+            crate::public!("p", "$3"),
+            " ORDER BY p.series_position"
+        );
         let rows: Vec<PartRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
             .bind(series.0)
@@ -138,10 +110,13 @@ impl SeriesStore<'_> {
 
     /// The site's series that have public parts, by title, with their counts.
     pub async fn in_use(&self, site: SiteId, now: DateTime<Utc>) -> Result<Vec<Counted<Series>>> {
-        const SQL: &str = "SELECT s.id, s.slug, s.title, s.description, COUNT(*) AS posts FROM series s \
-                           JOIN posts p ON p.series_id = s.id \
-                           WHERE s.site_id = $1 AND p.kind = 'post' AND p.status = 'published' AND p.published_at <= $2 \
-                           GROUP BY s.id, s.slug, s.title, s.description ORDER BY s.title";
+        const SQL: &str = concat!(
+            "SELECT s.id, s.slug, s.title, s.description, COUNT(*) AS posts FROM series s \
+             JOIN posts p ON p.series_id = s.id \
+             WHERE s.site_id = $1 AND p.kind = 'post' AND ",
+            crate::public!("p", "$2"),
+            " GROUP BY s.id, s.slug, s.title, s.description ORDER BY s.title"
+        );
         let rows: Vec<CountedSeriesRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
             .bind(now)
@@ -154,5 +129,64 @@ impl SeriesStore<'_> {
                 posts: r.posts,
             })
             .collect())
+    }
+}
+
+/// Series writes; see [`Tx::series`].
+pub struct SeriesTx<'a> {
+    pub(crate) tx: &'a mut Tx,
+}
+
+impl SeriesTx<'_> {
+    /// Creates a series; its slug is derived from the title when `slug` is empty.
+    pub async fn insert(
+        &mut self,
+        site: SiteId,
+        title: &str,
+        slug: &str,
+        description: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Series> {
+        const SQL: &str = "INSERT INTO series (site_id, slug, title, description, created_at) VALUES ($1, $2, $3, $4, $5) \
+                           RETURNING id, slug, title, description";
+        let title = required_text("title", title, 200)?;
+        let slug = if slug.trim().is_empty() {
+            slug::slugify(&title)
+        } else {
+            slug::normalize(slug.trim())
+        };
+        slug::validate("slug", &slug)?;
+        let row: SeriesRow = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(&slug)
+            .bind(&title)
+            .bind(description.trim())
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await)
+        .map_err(|e| classify(e, "slug", "no such site"))?;
+        Ok(row.into_series())
+    }
+
+    /// The series titled `title` (by its slug), created when missing.
+    pub async fn ensure(
+        &mut self,
+        site: SiteId,
+        title: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Series> {
+        const SELECT: &str =
+            "SELECT id, slug, title, description FROM series WHERE site_id = $1 AND slug = $2";
+        let title = required_text("series", title, 200)?;
+        let slug = slug::slugify(&title);
+        let row: Option<SeriesRow> = in_tx!(self.tx, |conn| sqlx::query_as(SELECT)
+            .bind(site.0)
+            .bind(&slug)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        match row {
+            Some(row) => Ok(row.into_series()),
+            None => self.insert(site, &title, &slug, "", now).await,
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! Sites: creating them and finding the one a request's Host header names.
 
 use crate::{
-    Result, Store, StoreError,
-    backend::{read, write},
+    Result, Store, StoreError, Tx,
+    backend::{in_tx, read},
     classify,
 };
 use chrono::{DateTime, Utc};
@@ -80,22 +80,41 @@ impl Sites<'_> {
         Ok(rows.into_iter().map(SiteRow::into_site).collect())
     }
 
-    /// Creates a site from validated input. A taken host is [`StoreError::Conflict`]`("host")`.
-    pub async fn insert(&self, site: &NewSite, now: DateTime<Utc>) -> Result<Site> {
+    /// The site answering on exactly this (normalised) host, if any.
+    pub async fn by_host(&self, host: &str) -> Result<Option<Site>> {
+        const SQL: &str =
+            "SELECT id, host, title, tagline, base_url, is_default FROM sites WHERE host = $1";
+        let row: Option<SiteRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(host)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(SiteRow::into_site))
+    }
+}
+
+/// Site writes; see [`Tx::sites`].
+pub struct SitesTx<'a> {
+    pub(crate) tx: &'a mut Tx,
+}
+
+impl SitesTx<'_> {
+    /// Creates a site from validated input. A taken host is [`StoreError::Conflict`]`("host")`;
+    /// a second default site is [`StoreError::Conflict`]`("default site")`.
+    pub async fn insert(&mut self, site: &NewSite, now: DateTime<Utc>) -> Result<Site> {
         const SQL: &str = "INSERT INTO sites (host, title, tagline, base_url, is_default, created_at) \
                            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, host, title, tagline, base_url, is_default";
         let base_url = site
             .base_url
             .clone()
             .unwrap_or_else(|| format!("https://{}", site.host));
-        let row: SiteRow = write!(self.store, |pool| sqlx::query_as(SQL)
+        let row: SiteRow = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
             .bind(&site.host)
             .bind(&site.title)
             .bind(&site.tagline)
             .bind(&base_url)
             .bind(site.is_default)
             .bind(now)
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await)
         .map_err(|e| {
             classify(
@@ -111,55 +130,34 @@ impl Sites<'_> {
         Ok(row.into_site())
     }
 
-    /// Changes a site's one-line description.
-    pub async fn set_tagline(&self, id: SiteId, tagline: &str) -> Result<()> {
-        const SQL: &str = "UPDATE sites SET tagline = $1 WHERE id = $2";
-        let n = write!(self.store, |pool| sqlx::query(SQL)
-            .bind(tagline.trim())
+    /// Replaces a site's host, title, tagline and public address with validated values.
+    pub async fn update(&mut self, id: SiteId, site: &NewSite) -> Result<Site> {
+        const SQL: &str = "UPDATE sites SET host = $1, title = $2, tagline = $3, base_url = $4 WHERE id = $5 \
+                           RETURNING id, host, title, tagline, base_url, is_default";
+        let base_url = site
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("https://{}", site.host));
+        let row: Option<SiteRow> = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
+            .bind(&site.host)
+            .bind(&site.title)
+            .bind(&site.tagline)
+            .bind(&base_url)
             .bind(id.0)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
-        crate::found(n)
+            .fetch_optional(&mut *conn)
+            .await)
+        .map_err(|e| classify(e, "host", "invalid site"))?;
+        row.map(SiteRow::into_site).ok_or(StoreError::NotFound)
     }
 
-    /// Makes sure a default site exists, creating it from `site` when missing; when it exists,
-    /// brings its title and base URL in line with `site` (the configuration file is the source of
-    /// truth for the default site). Returns the default site.
-    pub async fn ensure_default(&self, site: &NewSite, now: DateTime<Utc>) -> Result<Site> {
-        if let Some(existing) = self.default_site().await? {
-            const SQL: &str =
-                "UPDATE sites SET title = $1, base_url = $2, tagline = $3 WHERE id = $4";
-            let base_url = site.base_url.clone().unwrap_or(existing.base_url.clone());
-            // An empty tagline in the configuration means "not configured": keep the stored one.
-            let tagline = if site.tagline.is_empty() {
-                existing.tagline.clone()
-            } else {
-                site.tagline.clone()
-            };
-            if existing.title != site.title
-                || existing.base_url != base_url
-                || existing.tagline != tagline
-            {
-                write!(self.store, |pool| sqlx::query(SQL)
-                    .bind(&site.title)
-                    .bind(&base_url)
-                    .bind(&tagline)
-                    .bind(existing.id.0)
-                    .execute(pool)
-                    .await
-                    .map(|r| r.rows_affected()))?;
-            }
-            return self.by_id(existing.id).await;
-        }
-        let new = NewSite {
-            is_default: true,
-            ..site.clone()
-        };
-        match self.insert(&new, now).await {
-            // Another node created it between our look and our insert.
-            Err(StoreError::Conflict(_)) => self.default_site().await?.ok_or(StoreError::NotFound),
-            other => other,
-        }
+    /// The site with this id, as this transaction sees it.
+    pub async fn by_id(&mut self, id: SiteId) -> Result<Option<Site>> {
+        const SQL: &str =
+            "SELECT id, host, title, tagline, base_url, is_default FROM sites WHERE id = $1";
+        let row: Option<SiteRow> = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        Ok(row.map(SiteRow::into_site))
     }
 }

@@ -4,11 +4,12 @@
 //! stored as JSON text that `encore-spam` writes and reads, so this crate does not depend on its types.
 
 use crate::{
-    Result, Store, StoreError,
+    Result, Store,
     backend::{read, write},
     classify,
 };
 use chrono::{DateTime, Utc};
+use encore_core::ValidationError;
 
 /// Spam service queries; see [`Store::spam`].
 pub struct Spam<'a> {
@@ -120,9 +121,7 @@ impl Spam<'_> {
             "id, api_key, blog, monthly_limit, created_at, revoked_at"
         );
         if monthly_limit.is_some_and(|l| l <= 0) {
-            return Err(StoreError::Invalid(
-                "monthly_limit: must be at least 1".into(),
-            ));
+            return Err(ValidationError::new("monthly_limit", "must be at least 1").into());
         }
         write!(self.store, |pool| sqlx::query_as(SQL)
             .bind(api_key)
@@ -309,7 +308,7 @@ impl Spam<'_> {
                            ON CONFLICT (key_id, kind, value) DO NOTHING";
         let value = value.trim().to_lowercase();
         if value.is_empty() {
-            return Err(StoreError::Invalid("value: must not be empty".into()));
+            return Err(ValidationError::new("value", "must not be empty").into());
         }
         write!(self.store, |pool| sqlx::query(SQL)
             .bind(key_id)

@@ -1,8 +1,8 @@
 //! Categories and tags of a site.
 
 use crate::{
-    Result, Store,
-    backend::{read, write},
+    Result, Store, Tx,
+    backend::{in_tx, read},
     classify,
 };
 use chrono::{DateTime, Utc};
@@ -82,61 +82,6 @@ fn name_and_slug(name: &str) -> Result<(String, String), ValidationError> {
 }
 
 impl Taxonomy<'_> {
-    /// The category with this name's slug, created when missing.
-    pub async fn ensure_category(
-        &self,
-        site: SiteId,
-        name: &str,
-        description: &str,
-    ) -> Result<Category> {
-        const INSERT: &str = "INSERT INTO categories (site_id, slug, name, description) VALUES ($1, $2, $3, $4) \
-                              ON CONFLICT (site_id, slug) DO NOTHING";
-        const SELECT: &str =
-            "SELECT id, slug, name, description FROM categories WHERE site_id = $1 AND slug = $2";
-        let (name, slug) =
-            name_and_slug(name).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
-        // Read back on the writing pool: it has certainly seen the insert.
-        let row: CategoryRow = write!(self.store, |pool| {
-            sqlx::query(INSERT)
-                .bind(site.0)
-                .bind(&slug)
-                .bind(&name)
-                .bind(description)
-                .execute(pool)
-                .await?;
-            sqlx::query_as(SELECT)
-                .bind(site.0)
-                .bind(&slug)
-                .fetch_one(pool)
-                .await
-        })
-        .map_err(|e| classify(e, "slug", "no such site"))?;
-        Ok(row.into_category())
-    }
-
-    /// The tag with this name's slug, created when missing.
-    pub async fn ensure_tag(&self, site: SiteId, name: &str) -> Result<Tag> {
-        const INSERT: &str = "INSERT INTO tags (site_id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (site_id, slug) DO NOTHING";
-        const SELECT: &str = "SELECT id, slug, name FROM tags WHERE site_id = $1 AND slug = $2";
-        let (name, slug) =
-            name_and_slug(name).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
-        let row: TagRow = write!(self.store, |pool| {
-            sqlx::query(INSERT)
-                .bind(site.0)
-                .bind(&slug)
-                .bind(&name)
-                .execute(pool)
-                .await?;
-            sqlx::query_as(SELECT)
-                .bind(site.0)
-                .bind(&slug)
-                .fetch_one(pool)
-                .await
-        })
-        .map_err(|e| classify(e, "slug", "no such site"))?;
-        Ok(row.into_tag())
-    }
-
     /// The category with this slug on this site.
     pub async fn category_by_slug(&self, site: SiteId, slug: &str) -> Result<Option<Category>> {
         const SQL: &str =
@@ -166,12 +111,15 @@ impl Taxonomy<'_> {
         site: SiteId,
         now: DateTime<Utc>,
     ) -> Result<Vec<Counted<Category>>> {
-        const SQL: &str = "SELECT c.id, c.slug, c.name, c.description, COUNT(*) AS posts \
-                           FROM categories c \
-                           JOIN post_categories pc ON pc.category_id = c.id \
-                           JOIN posts p ON p.id = pc.post_id \
-                           WHERE c.site_id = $1 AND p.status = 'published' AND p.published_at <= $2 \
-                           GROUP BY c.id, c.slug, c.name, c.description ORDER BY c.name";
+        const SQL: &str = concat!(
+            "SELECT c.id, c.slug, c.name, c.description, COUNT(*) AS posts \
+             FROM categories c \
+             JOIN post_categories pc ON pc.category_id = c.id \
+             JOIN posts p ON p.id = pc.post_id \
+             WHERE c.site_id = $1 AND p.kind = 'post' AND ",
+            crate::public!("p", "$2"),
+            " GROUP BY c.id, c.slug, c.name, c.description ORDER BY c.name"
+        );
         let rows: Vec<CountedCategoryRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
             .bind(now)
@@ -184,5 +132,64 @@ impl Taxonomy<'_> {
                 posts: r.posts,
             })
             .collect())
+    }
+}
+
+/// Category and tag writes; see [`Tx::taxonomy`].
+pub struct TaxonomyTx<'a> {
+    pub(crate) tx: &'a mut Tx,
+}
+
+impl TaxonomyTx<'_> {
+    /// The category with this name's slug, created when missing.
+    pub async fn ensure_category(
+        &mut self,
+        site: SiteId,
+        name: &str,
+        description: &str,
+    ) -> Result<Category> {
+        const INSERT: &str = "INSERT INTO categories (site_id, slug, name, description) VALUES ($1, $2, $3, $4) \
+                              ON CONFLICT (site_id, slug) DO NOTHING";
+        const SELECT: &str =
+            "SELECT id, slug, name, description FROM categories WHERE site_id = $1 AND slug = $2";
+        let (name, slug) = name_and_slug(name)?;
+        let row: CategoryRow = in_tx!(self.tx, |conn| {
+            sqlx::query(INSERT)
+                .bind(site.0)
+                .bind(&slug)
+                .bind(&name)
+                .bind(description)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query_as(SELECT)
+                .bind(site.0)
+                .bind(&slug)
+                .fetch_one(&mut *conn)
+                .await
+        })
+        .map_err(|e| classify(e, "slug", "no such site"))?;
+        Ok(row.into_category())
+    }
+
+    /// The tag with this name's slug, created when missing.
+    pub async fn ensure_tag(&mut self, site: SiteId, name: &str) -> Result<Tag> {
+        const INSERT: &str = "INSERT INTO tags (site_id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (site_id, slug) DO NOTHING";
+        const SELECT: &str = "SELECT id, slug, name FROM tags WHERE site_id = $1 AND slug = $2";
+        let (name, slug) = name_and_slug(name)?;
+        let row: TagRow = in_tx!(self.tx, |conn| {
+            sqlx::query(INSERT)
+                .bind(site.0)
+                .bind(&slug)
+                .bind(&name)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query_as(SELECT)
+                .bind(site.0)
+                .bind(&slug)
+                .fetch_one(&mut *conn)
+                .await
+        })
+        .map_err(|e| classify(e, "slug", "no such site"))?;
+        Ok(row.into_tag())
     }
 }

@@ -251,7 +251,10 @@ pub mod fixtures {
         }
         .validate()
         .unwrap();
-        store.sites().insert(&new, now()).await.unwrap()
+        let mut tx = store.begin().await.unwrap();
+        let site = tx.sites().insert(&new, now()).await.unwrap();
+        tx.commit().await.unwrap();
+        site
     }
 
     pub async fn author(store: &Store, site: &Site, username: &str) -> Account {
@@ -263,16 +266,17 @@ pub mod fixtures {
         }
         .validate()
         .unwrap();
-        let account = store
+        let mut tx = store.begin().await.unwrap();
+        let account = tx
             .accounts()
             .insert(&new, Some("$argon2id$test"), now())
             .await
             .unwrap();
-        store
-            .accounts()
+        tx.accounts()
             .set_role(site.id, account.id, Role::Author, now())
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         account
     }
 
@@ -282,16 +286,91 @@ pub mod fixtures {
         site: &Site,
         name: &str,
     ) -> encore_core::taxonomy::Category {
-        store
+        category_described(store, site, name, "").await
+    }
+
+    /// The category `name` of `site` with a description, created when missing.
+    pub async fn category_described(
+        store: &Store,
+        site: &Site,
+        name: &str,
+        description: &str,
+    ) -> encore_core::taxonomy::Category {
+        let mut tx = store.begin().await.unwrap();
+        let category = tx
             .taxonomy()
-            .ensure_category(site.id, name, "")
+            .ensure_category(site.id, name, description)
             .await
-            .unwrap()
+            .unwrap();
+        tx.commit().await.unwrap();
+        category
     }
 
     /// The tag `name` of `site`, created when missing.
     pub async fn tag(store: &Store, site: &Site, name: &str) -> encore_core::taxonomy::Tag {
-        store.taxonomy().ensure_tag(site.id, name).await.unwrap()
+        let mut tx = store.begin().await.unwrap();
+        let tag = tx.taxonomy().ensure_tag(site.id, name).await.unwrap();
+        tx.commit().await.unwrap();
+        tag
+    }
+
+    /// A series of `site` titled `title`.
+    pub async fn series(store: &Store, site: &Site, title: &str) -> encore_core::series::Series {
+        series_described(store, site, title, "").await
+    }
+
+    /// A series of `site` titled `title`, with a description.
+    pub async fn series_described(
+        store: &Store,
+        site: &Site,
+        title: &str,
+        description: &str,
+    ) -> encore_core::series::Series {
+        let mut tx = store.begin().await.unwrap();
+        let series = tx
+            .series()
+            .insert(site.id, title, "", description, now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        series
+    }
+
+    /// A file in `site`'s media library.
+    pub async fn download(
+        store: &Store,
+        site: &Site,
+        file_name: &str,
+        bytes: bytes::Bytes,
+    ) -> encore_core::download::Download {
+        let mut tx = store.begin().await.unwrap();
+        let download = tx
+            .downloads()
+            .insert(site.id, file_name, bytes, now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        download
+    }
+
+    /// Stores a validated post in its own transaction, for tests of what the store refuses.
+    pub async fn try_insert_post(
+        store: &Store,
+        post: &NewPost,
+    ) -> Result<PostId, crate::StoreError> {
+        let rendered = encore_core::post::Rendered::of(&post.body, &post.excerpt);
+        let mut tx = store.begin().await?;
+        let id = tx.posts().insert(post, &rendered, now()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates a site from `new`, in its own transaction.
+    pub async fn try_site(store: &Store, new: &NewSite) -> Result<Site, crate::StoreError> {
+        let mut tx = store.begin().await?;
+        let site = tx.sites().insert(new, now()).await?;
+        tx.commit().await?;
+        Ok(site)
     }
 
     /// A published post builder: `PostBuilder::new(&site, &author, "Title").at(days_ago).insert(&store)`.
@@ -383,9 +462,11 @@ pub mod fixtures {
             self
         }
 
+        /// Stores the post directly (for store tests; the web's tests publish through the
+        /// application layer, which also tells the page cache).
         pub async fn insert(self, store: &Store) -> PostId {
             let post = self.0.validate().unwrap();
-            store.posts().insert(&post, now()).await.unwrap()
+            try_insert_post(store, &post).await.unwrap()
         }
     }
 }

@@ -35,6 +35,26 @@ pub enum Error {
     /// A response could not be built (a stored value that is not a valid header, say).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The reader may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// What was sent conflicts with what exists (a taken name).
+    #[error("conflict: {0}")]
+    Conflict(String),
+}
+
+impl From<encore_app::AppError> for Error {
+    fn from(err: encore_app::AppError) -> Self {
+        use encore_app::AppError;
+        match err {
+            AppError::NotFound(_) => Error::NotFound,
+            AppError::Validation(e) => Error::BadRequest(e.to_string()),
+            AppError::MissingReference(what) => Error::BadRequest(what),
+            AppError::Conflict(_) => Error::Conflict(err.to_string()),
+            AppError::Forbidden(_) => Error::Forbidden(err.to_string()),
+            AppError::Store(e) => Error::Store(e),
+        }
+    }
 }
 
 /// What a 503 asks clients (and crawlers) to wait before trying again while the database is out of
@@ -75,6 +95,8 @@ impl Error {
                 ),
             ),
             Error::BadRequest(why) => (StatusCode::BAD_REQUEST, page("Bad request", why)),
+            Error::Forbidden(why) => (StatusCode::FORBIDDEN, page("Not allowed", why)),
+            Error::Conflict(why) => (StatusCode::CONFLICT, page("Already taken", why)),
             Error::Store(StoreError::Unavailable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 page(

@@ -1,6 +1,7 @@
 //! The state every handler shares.
 
 use crate::theme::Theme;
+use encore_app::App;
 use encore_core::clock::Clock;
 use encore_store::Store;
 use std::sync::Arc;
@@ -8,14 +9,17 @@ use std::sync::Arc;
 /// Shared, cheaply cloned application state.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// Database and media.
+    /// The application layer: every write goes through it.
+    pub app: App,
+    /// Database and media, for reading (the application's store).
     pub store: Store,
+    /// Where "now" comes from: what is public, and what a download is counted against (the
+    /// application's clock).
+    pub clock: Clock,
     /// Templates and assets.
     pub theme: Arc<Theme>,
     /// Settings the web layer reads.
     pub settings: Arc<Settings>,
-    /// Where "now" comes from: what is public, and what a download is counted against.
-    pub clock: Clock,
 }
 
 /// Web settings from the configuration.
@@ -26,19 +30,14 @@ pub struct Settings {
 }
 
 impl AppState {
-    /// Bundles the parts, with the system clock.
-    pub fn new(store: Store, theme: Theme, settings: Settings) -> AppState {
+    /// Bundles the parts.
+    pub fn new(app: App, theme: Theme, settings: Settings) -> AppState {
         AppState {
-            store,
+            store: app.store().clone(),
+            clock: app.clock().clone(),
+            app,
             theme: Arc::new(theme),
             settings: Arc::new(settings),
-            clock: Clock::system(),
         }
-    }
-
-    /// The same state reading time from `clock` (tests set the date they need).
-    pub fn with_clock(mut self, clock: Clock) -> AppState {
-        self.clock = clock;
-        self
     }
 }

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use encore_core::{
     address,
     download::Download,
-    markdown,
     post::{Post, PostSummary},
     site::Site,
     taxonomy::{Category, Tag},
@@ -167,7 +166,7 @@ impl PostView {
             summary,
             updated: DateView::new(post.updated_at),
             tags: post.tags.iter().map(tag_link).collect(),
-            body_html: markdown::render(&post.body),
+            body_html: post.body_html.clone(),
             tracks: post.tracks.iter().map(TrackView::new).collect(),
             downloads: post.downloads.iter().map(DownloadView::new).collect(),
         }

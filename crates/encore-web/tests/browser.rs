@@ -8,6 +8,7 @@
 #[path = "http/support.rs"]
 mod support;
 
+use encore_app::testing::Publish;
 use encore_store::testing::{TestBackend, fixtures::now};
 use serde_json::{Value, json};
 use std::{
@@ -163,7 +164,7 @@ async fn an_embed_loads_its_player_only_when_the_reader_asks() {
     let mut post = PostBuilder::new(&app.site, &app.author, "Rocky IV");
     post.0.body =
         "The song everybody remembers:\n\nhttps://www.youtube.com/watch?v=btPJPFnesV4\n".into();
-    post.insert(&app.store).await;
+    post.publish(&app.app).await;
     let url = format!(
         "{}/{}/rocky-iv",
         app.base,

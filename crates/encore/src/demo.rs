@@ -7,15 +7,22 @@ use crate::config::Config;
 use anyhow::Context;
 use bytes::Bytes;
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use encore_app::{
+    Actor, App, AppError,
+    accounts::{add_user, set_role},
+    downloads::add_download,
+    posts::{PostDraft, Ref, create_post},
+    sites::{SiteSettings, update_site},
+    taxonomy::{ensure_category, ensure_series},
+};
 use encore_core::{
     account::{Account, NewAccount},
-    ids::{CategoryId, DownloadId, SeriesId, TagId},
-    post::{NewPost, PostKind, PostStatus},
+    ids::{CategoryId, DownloadId, SeriesId, SiteId},
+    post::{PostKind, PostStatus},
     roles::Role,
     site::Site,
     tracks::{Track, parse_listing},
 };
-use encore_store::{Store, StoreError};
 
 /// Title of the demo site (unless the configuration names one).
 pub const SITE_TITLE: &str = "Cassette Diaries";
@@ -171,9 +178,11 @@ pub fn liner_notes(tracks: &[Track]) -> String {
 }
 
 /// Fills `site` with the demo blog unless it is there already; returns whether it wrote anything.
-pub async fn seed(store: &Store, site: &Site, config: &Config) -> anyhow::Result<bool> {
-    let now = encore_store::now();
-    if store
+/// Everything is written through the application layer, as a writer's own posts would be.
+pub async fn seed(app: &App, site: &Site, config: &Config) -> anyhow::Result<bool> {
+    let now = app.clock().now();
+    if app
+        .store()
         .posts()
         .public_by_slug(site.id, PostKind::Page, "about", now)
         .await?
@@ -181,68 +190,62 @@ pub async fn seed(store: &Store, site: &Site, config: &Config) -> anyhow::Result
     {
         return Ok(false);
     }
+    let op = Actor::Operator;
     if config.site_tagline.is_none() && site.tagline.is_empty() {
-        store.sites().set_tagline(site.id, SITE_TAGLINE).await?;
+        let tagline = SiteSettings {
+            tagline: Some(SITE_TAGLINE.into()),
+            ..SiteSettings::default()
+        };
+        update_site(app, op, site.id, tagline).await?;
     }
-    let author = demo_author(store, site).await?;
-    let taxonomy = store.taxonomy();
-    let year = taxonomy
-        .ensure_category(
-            site.id,
-            "1985",
-            "Records and films from the year of the Walkman.",
-        )
-        .await?
-        .id;
-    let notes = taxonomy
-        .ensure_category(
-            site.id,
-            "Notes",
-            "Thoughts on collecting, listening and taping.",
-        )
-        .await?
-        .id;
-    let series = match store.series().by_slug(site.id, "great-soundtracks-of-1985").await? {
-        Some(s) => s.id,
-        None => {
-            store
-                .series()
-                .insert(
-                    site.id,
-                    SERIES_TITLE,
-                    "",
-                    "Ten records that sounded like 1985, and still do. One a fortnight, in the order I wore them out.",
-                    now,
-                )
-                .await?
-                .id
-        }
-    };
+    let author = demo_author(app, site).await?;
+    let year = ensure_category(
+        app,
+        op,
+        site.id,
+        "1985",
+        "Records and films from the year of the Walkman.",
+    )
+    .await?
+    .id;
+    let notes = ensure_category(
+        app,
+        op,
+        site.id,
+        "Notes",
+        "Thoughts on collecting, listening and taping.",
+    )
+    .await?
+    .id;
+    let series = ensure_series(
+        app,
+        op,
+        site.id,
+        SERIES_TITLE,
+        "Ten records that sounded like 1985, and still do. One a fortnight, in the order I wore them out.",
+    )
+    .await?
+    .id;
 
     let rocky_tracks = parse_listing(ROCKY_IV_TRACKS).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rocky_notes = Bytes::from(liner_notes(&rocky_tracks));
-    let download = store
-        .downloads()
-        .insert(site.id, "rocky-iv-sleeve-notes.txt", rocky_notes, now)
+    let download = add_download(app, op, site.id, "rocky-iv-sleeve-notes.txt", rocky_notes)
         .await?
         .id;
 
     let demo = Demo {
-        store,
+        app,
         site,
         author: &author,
         series,
     };
-    let tag = |name: &'static str| demo.tag(name);
-    let soundtracks = tag("Soundtracks").await?;
     demo.post(
         "Why I still buy cassettes",
         CASSETTES_BODY,
         at(2026, 8, 22),
         notes,
-        vec![tag("Cassettes").await?, tag("Collecting").await?],
+        &["Cassettes", "Collecting"],
     )
-    .tracks("")
     .insert()
     .await?;
     demo.post(
@@ -250,7 +253,7 @@ pub async fn seed(store: &Store, site: &Site, config: &Config) -> anyhow::Result
         BACK_TO_THE_FUTURE_BODY,
         at(2026, 9, 5),
         year,
-        vec![soundtracks, tag("Huey Lewis and the News").await?],
+        &["Soundtracks", "Huey Lewis and the News"],
     )
     .tracks(BACK_TO_THE_FUTURE_TRACKS)
     .part(1)
@@ -261,11 +264,7 @@ pub async fn seed(store: &Store, site: &Site, config: &Config) -> anyhow::Result
         ROCKY_IV_BODY,
         at(2026, 9, 19),
         year,
-        vec![
-            soundtracks,
-            tag("Survivor").await?,
-            tag("Synthesizers").await?,
-        ],
+        &["Soundtracks", "Survivor", "Synthesizers"],
     )
     .tracks(ROCKY_IV_TRACKS)
     .part(2)
@@ -277,7 +276,7 @@ pub async fn seed(store: &Store, site: &Site, config: &Config) -> anyhow::Result
         LOVE_BODY,
         at(2026, 10, 3),
         year,
-        vec![tag("The Cult").await?, tag("Gothic rock").await?],
+        &["The Cult", "Gothic rock"],
     )
     .tracks(LOVE_TRACKS)
     .part(3)
@@ -288,7 +287,7 @@ pub async fn seed(store: &Store, site: &Site, config: &Config) -> anyhow::Result
         BEVERLY_HILLS_COP_BODY,
         now,
         year,
-        vec![soundtracks],
+        &["Soundtracks"],
     )
     .part(4)
     .draft()
@@ -299,95 +298,74 @@ pub async fn seed(store: &Store, site: &Site, config: &Config) -> anyhow::Result
         SNOW_MIXTAPE_BODY,
         now + Duration::days(7),
         notes,
-        vec![tag("Cassettes").await?],
+        &["Cassettes"],
     )
     .insert()
     .await?;
-    demo.post("About", ABOUT_BODY, at(2026, 8, 1), notes, vec![])
+    demo.post("About", ABOUT_BODY, at(2026, 8, 1), notes, &[])
         .page()
         .insert()
         .await?;
     Ok(true)
 }
 
-async fn demo_author(store: &Store, site: &Site) -> anyhow::Result<Account> {
-    let now = encore_store::now();
-    let account = match store.accounts().by_username("marty").await? {
-        Some(existing) => existing,
+async fn demo_author(app: &App, site: &Site) -> anyhow::Result<Account> {
+    let account = match app.store().accounts().by_username("marty").await? {
+        Some(existing) => {
+            set_role(app, Actor::Operator, site.id, existing.id, Role::Author).await?;
+            existing
+        }
         None => {
             let new = NewAccount {
                 username: "marty".into(),
                 email: "marty@demo.encore.invalid".into(),
                 display_name: "Marty Rewind".into(),
                 bio: "Has been taping soundtracks off the radio since 1985. Writes about the ones worth keeping.".into(),
-            }
-            .validate()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            };
             // No password: the demo author cannot sign in until one is set.
-            store.accounts().insert(&new, None, now).await?
+            add_user(app, Actor::Operator, new, None, site.id, Role::Author).await?
         }
     };
-    store
-        .accounts()
-        .set_role(site.id, account.id, Role::Author, now)
-        .await?;
     Ok(account)
 }
 
 struct Demo<'a> {
-    store: &'a Store,
+    app: &'a App,
     site: &'a Site,
     author: &'a Account,
     series: SeriesId,
 }
 
 impl<'a> Demo<'a> {
-    async fn tag(&self, name: &str) -> anyhow::Result<TagId> {
-        Ok(self
-            .store
-            .taxonomy()
-            .ensure_tag(self.site.id, name)
-            .await?
-            .id)
-    }
-
     fn post(
         &self,
         title: &str,
         body: &str,
         published_at: DateTime<Utc>,
         category: CategoryId,
-        tags: Vec<TagId>,
+        tags: &[&str],
     ) -> DemoPost<'a> {
+        let mut draft = PostDraft::new(self.author.id, title, body);
+        draft.status = PostStatus::Published;
+        draft.published_at = Some(published_at);
+        draft.categories = vec![Ref::Id(category)];
+        draft.tags = tags.iter().map(|t| Ref::Name((*t).to_owned())).collect();
         DemoPost {
-            store: self.store,
+            app: self.app,
+            site: self.site.id,
             series: self.series,
             tracks: "",
-            post: NewPost {
-                site_id: self.site.id,
-                author_id: self.author.id,
-                kind: PostKind::Post,
-                status: PostStatus::Published,
-                slug: String::new(),
-                title: title.into(),
-                excerpt: String::new(),
-                body: body.into(),
-                published_at: Some(published_at),
-                series: None,
-                categories: vec![category],
-                tags,
-                tracks: vec![],
-                downloads: vec![],
-            },
+            draft,
         }
     }
 }
 
 struct DemoPost<'a> {
-    store: &'a Store,
+    app: &'a App,
+    site: SiteId,
     series: SeriesId,
     tracks: &'static str,
-    post: NewPost,
+    draft: PostDraft,
 }
 
 impl DemoPost<'_> {
@@ -397,35 +375,34 @@ impl DemoPost<'_> {
     }
 
     fn part(mut self, position: i64) -> Self {
-        self.post.series = Some((self.series, position));
+        self.draft.series = Some((Ref::Id(self.series), position));
         self
     }
 
     fn download(mut self, id: DownloadId) -> Self {
-        self.post.downloads.push(id);
+        self.draft.downloads.push(id);
         self
     }
 
     fn draft(mut self) -> Self {
-        self.post.status = PostStatus::Draft;
+        self.draft.status = PostStatus::Draft;
         self
     }
 
     fn page(mut self) -> Self {
-        self.post.kind = PostKind::Page;
-        self.post.categories.clear();
+        self.draft.kind = PostKind::Page;
+        self.draft.categories.clear();
         self
     }
 
     async fn insert(mut self) -> anyhow::Result<()> {
         if !self.tracks.is_empty() {
-            self.post.tracks = parse_listing(self.tracks).map_err(|e| anyhow::anyhow!("{e}"))?;
+            self.draft.tracks = parse_listing(self.tracks).map_err(|e| anyhow::anyhow!("{e}"))?;
         }
-        let title = self.post.title.clone();
-        let post = self.post.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
-        match self.store.posts().insert(&post, encore_store::now()).await {
+        let title = self.draft.title.clone();
+        match create_post(self.app, Actor::Operator, self.site, self.draft).await {
             // Left over from an interrupted first run: keep what is there.
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Ok(_) | Err(AppError::Conflict(_)) => Ok(()),
             Err(e) => Err(e).with_context(|| format!("cannot create the demo post {title:?}")),
         }
     }

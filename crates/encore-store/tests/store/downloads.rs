@@ -40,17 +40,13 @@ async fn bytes_checksum_and_ranges_come_back(backend: TestBackend) {
     let site = fixtures::site(&t.store, "music.example").await;
     let max = fixtures::author(&t.store, &site, "max").await;
     let content = b"Side A: Burning Heart, Hearts on Fire\n".repeat(10);
-    let d = t
-        .store
-        .downloads()
-        .insert(
-            site.id,
-            "liner-notes.txt",
-            Bytes::from(content.clone()),
-            now(),
-        )
-        .await
-        .unwrap();
+    let d = fixtures::download(
+        &t.store,
+        &site,
+        "liner-notes.txt",
+        Bytes::from(content.clone()),
+    )
+    .await;
     assert_eq!(d.byte_size, content.len() as u64);
     assert_eq!(d.sha256, hex::encode(Sha256::digest(&content)));
     assert_eq!(d.content_type, "text/plain; charset=utf-8");
@@ -78,26 +74,26 @@ async fn bytes_checksum_and_ranges_come_back(backend: TestBackend) {
             .collect::<Vec<_>>(),
         ["liner-notes.txt"]
     );
-    let err = t
-        .store
+    let mut tx = t.store.begin().await.unwrap();
+    let err = tx
         .downloads()
         .insert(site.id, "../../etc/passwd", Bytes::from_static(b"x"), now())
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(
+        matches!(&err, StoreError::Validation(e) if e.field == "file_name"),
+        "{err:?}"
+    );
 }
 
 async fn counts_survive_a_restart(backend: TestBackend) {
     let t = TestStore::new(backend).await;
     let site = fixtures::site(&t.store, "music.example").await;
-    let d = t
-        .store
-        .downloads()
-        .insert(site.id, "a.txt", Bytes::from_static(b"abc"), now())
-        .await
-        .unwrap();
+    let d = fixtures::download(&t.store, &site, "a.txt", Bytes::from_static(b"abc")).await;
     for _ in 0..3 {
-        t.store.downloads().count(site.id, d.id).await.unwrap();
+        let mut tx = t.store.begin().await.unwrap();
+        tx.downloads().count(site.id, d.id, 1).await.unwrap();
+        tx.commit().await.unwrap();
     }
     // Drop the store without closing it, as a crash would, and open the files again.
     drop(t.store);
@@ -116,12 +112,7 @@ async fn a_download_belongs_to_one_site(backend: TestBackend) {
     let t = TestStore::new(backend).await;
     let a = fixtures::site(&t.store, "a.example").await;
     let b = fixtures::site(&t.store, "b.example").await;
-    let d = t
-        .store
-        .downloads()
-        .insert(a.id, "a.txt", Bytes::from_static(b"abc"), now())
-        .await
-        .unwrap();
+    let d = fixtures::download(&t.store, &a, "a.txt", Bytes::from_static(b"abc")).await;
     assert!(
         t.store
             .downloads()
@@ -130,8 +121,9 @@ async fn a_download_belongs_to_one_site(backend: TestBackend) {
             .unwrap()
             .is_none()
     );
+    let mut tx = t.store.begin().await.unwrap();
     assert!(matches!(
-        t.store.downloads().count(b.id, d.id).await,
+        tx.downloads().count(b.id, d.id, 1).await,
         Err(StoreError::NotFound)
     ));
 }
@@ -140,24 +132,10 @@ async fn files_of_drafts_stay_private(backend: TestBackend) {
     let t = TestStore::new(backend).await;
     let site = fixtures::site(&t.store, "music.example").await;
     let max = fixtures::author(&t.store, &site, "max").await;
-    let unattached = t
-        .store
-        .downloads()
-        .insert(site.id, "loose.txt", Bytes::from_static(b"1"), now())
-        .await
-        .unwrap();
-    let drafted = t
-        .store
-        .downloads()
-        .insert(site.id, "draft.txt", Bytes::from_static(b"2"), now())
-        .await
-        .unwrap();
-    let public = t
-        .store
-        .downloads()
-        .insert(site.id, "public.txt", Bytes::from_static(b"3"), now())
-        .await
-        .unwrap();
+    let unattached =
+        fixtures::download(&t.store, &site, "loose.txt", Bytes::from_static(b"1")).await;
+    let drafted = fixtures::download(&t.store, &site, "draft.txt", Bytes::from_static(b"2")).await;
+    let public = fixtures::download(&t.store, &site, "public.txt", Bytes::from_static(b"3")).await;
     PostBuilder::new(&site, &max, "Draft")
         .draft()
         .download(drafted.id)

@@ -352,14 +352,19 @@ async fn neighbours_skip_hidden_posts(backend: TestBackend) {
         .await
         .unwrap()
         .unwrap();
-    let (older, newer) = t
+    let page = t
         .store
         .posts()
-        .neighbours(site.id, &middle.summary, now())
+        .public_page(site.id, PostKind::Post, "middle", now())
         .await
+        .unwrap()
         .unwrap();
-    assert_eq!(older.unwrap().title, "Oldest");
-    assert!(newer.is_none(), "the scheduled post is not a neighbour yet");
+    assert_eq!(page.post.summary.id, middle.summary.id);
+    assert_eq!(page.older.unwrap().title, "Oldest");
+    assert!(
+        page.newer.is_none(),
+        "the scheduled post is not a neighbour yet"
+    );
 }
 
 async fn one_sites_posts_never_show_on_another(backend: TestBackend) {
@@ -394,22 +399,14 @@ async fn one_sites_posts_never_show_on_another(backend: TestBackend) {
         .0
         .validate()
         .unwrap();
-    let err = t.store.posts().insert(&post, now()).await.unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    let err = fixtures::try_insert_post(&t.store, &post)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::MissingReference(_)), "{err:?}");
     // Nor under B's tag, in B's series, or offering B's download.
     let b_tag = fixtures::tag(&t.store, &b, "Elsewhere").await;
-    let b_series = t
-        .store
-        .series()
-        .insert(b.id, "Elsewhere", "", "", now())
-        .await
-        .unwrap();
-    let b_file = t
-        .store
-        .downloads()
-        .insert(b.id, "b.txt", bytes::Bytes::from_static(b"b"), now())
-        .await
-        .unwrap();
+    let b_series = fixtures::series(&t.store, &b, "Elsewhere").await;
+    let b_file = fixtures::download(&t.store, &b, "b.txt", bytes::Bytes::from_static(b"b")).await;
     for (what, crossing) in [
         ("tag", PostBuilder::new(&a, &max, "Crossing").tag(b_tag.id)),
         (
@@ -422,8 +419,13 @@ async fn one_sites_posts_never_show_on_another(backend: TestBackend) {
         ),
     ] {
         let post = crossing.0.validate().unwrap();
-        let err = t.store.posts().insert(&post, now()).await.unwrap_err();
-        assert!(matches!(err, StoreError::Invalid(_)), "{what}: {err:?}");
+        let err = fixtures::try_insert_post(&t.store, &post)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::MissingReference(_)),
+            "{what}: {err:?}"
+        );
     }
     assert!(
         t.store
@@ -470,7 +472,9 @@ async fn taken_slugs_are_conflicts_and_pages_have_their_own(backend: TestBackend
         .await;
     let again = PostBuilder::new(&site, &max, "About").0.validate().unwrap();
     assert!(matches!(
-        t.store.posts().insert(&again, now()).await.unwrap_err(),
+        fixtures::try_insert_post(&t.store, &again)
+            .await
+            .unwrap_err(),
         StoreError::Conflict("slug")
     ));
     PostBuilder::new(&site, &max, "About")

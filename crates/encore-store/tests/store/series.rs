@@ -12,12 +12,7 @@ async fn parts_come_in_series_order_and_skip_drafts(backend: TestBackend) {
     let t = TestStore::new(backend).await;
     let site = fixtures::site(&t.store, "music.example").await;
     let max = fixtures::author(&t.store, &site, "max").await;
-    let series = t
-        .store
-        .series()
-        .insert(site.id, "Great Soundtracks of 1985", "", "", now())
-        .await
-        .unwrap();
+    let series = fixtures::series(&t.store, &site, "Great Soundtracks of 1985").await;
     assert_eq!(series.slug, "great-soundtracks-of-1985");
     // Published out of order: the series position decides, not the date.
     PostBuilder::new(&site, &max, "The Cult – Love")
@@ -68,12 +63,7 @@ async fn a_place_in_a_series_is_taken_once(backend: TestBackend) {
     let t = TestStore::new(backend).await;
     let site = fixtures::site(&t.store, "music.example").await;
     let max = fixtures::author(&t.store, &site, "max").await;
-    let series = t
-        .store
-        .series()
-        .insert(site.id, "S", "", "", now())
-        .await
-        .unwrap();
+    let series = fixtures::series(&t.store, &site, "S").await;
     PostBuilder::new(&site, &max, "One")
         .in_series(series.id, 1)
         .insert(&t.store)
@@ -83,5 +73,5 @@ async fn a_place_in_a_series_is_taken_once(backend: TestBackend) {
         .0
         .validate()
         .unwrap();
-    assert!(t.store.posts().insert(&clash, now()).await.is_err());
+    assert!(fixtures::try_insert_post(&t.store, &clash).await.is_err());
 }

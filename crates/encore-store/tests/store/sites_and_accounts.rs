@@ -10,7 +10,7 @@ use encore_store::{
 encore_store::backend_tests!(
     a_claimed_host_gets_its_site_and_others_the_default,
     a_taken_host_is_a_conflict,
-    the_default_site_follows_the_configuration,
+    site_settings_change_in_a_transaction,
     usernames_and_emails_are_unique_regardless_of_case,
     roles_are_per_site,
 );
@@ -34,12 +34,10 @@ async fn a_claimed_host_gets_its_site_and_others_the_default(backend: TestBacken
         sites.for_host("anything.example").await.unwrap().is_none(),
         "no site yet"
     );
-    let default = sites
-        .insert(&new_site("main.example", true), now())
+    let default = fixtures::try_site(&t.store, &new_site("main.example", true))
         .await
         .unwrap();
-    let second = sites
-        .insert(&new_site("second.example", false), now())
+    let second = fixtures::try_site(&t.store, &new_site("second.example", false))
         .await
         .unwrap();
     assert_eq!(
@@ -59,27 +57,17 @@ async fn a_claimed_host_gets_its_site_and_others_the_default(backend: TestBacken
 
 async fn a_taken_host_is_a_conflict(backend: TestBackend) {
     let t = TestStore::new(backend).await;
-    t.store
-        .sites()
-        .insert(&new_site("x.example", false), now())
+    fixtures::try_site(&t.store, &new_site("x.example", false))
         .await
         .unwrap();
-    let err = t
-        .store
-        .sites()
-        .insert(&new_site("x.example", false), now())
+    let err = fixtures::try_site(&t.store, &new_site("x.example", false))
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict("host")), "{err:?}");
-    t.store
-        .sites()
-        .insert(&new_site("a.example", true), now())
+    fixtures::try_site(&t.store, &new_site("a.example", true))
         .await
         .unwrap();
-    let err = t
-        .store
-        .sites()
-        .insert(&new_site("b.example", true), now())
+    let err = fixtures::try_site(&t.store, &new_site("b.example", true))
         .await
         .unwrap_err();
     assert!(
@@ -88,40 +76,43 @@ async fn a_taken_host_is_a_conflict(backend: TestBackend) {
     );
 }
 
-async fn the_default_site_follows_the_configuration(backend: TestBackend) {
+async fn site_settings_change_in_a_transaction(backend: TestBackend) {
     let t = TestStore::new(backend).await;
     let mut config = new_site("127.0.0.1", true);
     config.base_url = Some("http://127.0.0.1:8080".into());
-    let first = t
-        .store
-        .sites()
-        .ensure_default(&config, now())
-        .await
-        .unwrap();
-    let again = t
-        .store
-        .sites()
-        .ensure_default(&config, now())
-        .await
-        .unwrap();
-    assert_eq!(first.id, again.id, "a second start keeps the same site");
-    config.title = "Renamed".into();
-    config.base_url = Some("https://blog.example".into());
-    let renamed = t
-        .store
-        .sites()
-        .ensure_default(&config, now())
-        .await
-        .unwrap();
+    let first = fixtures::try_site(&t.store, &config).await.unwrap();
+    let mut renamed = config.clone();
+    renamed.title = "Renamed".into();
+    renamed.base_url = Some("https://blog.example".into());
+    let mut tx = t.store.begin().await.unwrap();
+    tx.sites().update(first.id, &renamed).await.unwrap();
     assert_eq!(
-        (
-            renamed.id,
-            renamed.title.as_str(),
-            renamed.base_url.as_str()
-        ),
-        (first.id, "Renamed", "https://blog.example")
+        t.store.sites().by_id(first.id).await.unwrap().title,
+        config.title,
+        "not visible before the commit"
     );
-    assert_eq!(t.store.sites().list().await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+    let site = t.store.sites().by_id(first.id).await.unwrap();
+    assert_eq!(
+        (site.title.as_str(), site.base_url.as_str()),
+        ("Renamed", "https://blog.example")
+    );
+    let taken = fixtures::try_site(&t.store, &new_site("other.example", false))
+        .await
+        .unwrap();
+    let mut tx = t.store.begin().await.unwrap();
+    let mut clash = renamed.clone();
+    clash.host = "other.example".into();
+    assert!(matches!(
+        tx.sites().update(first.id, &clash).await,
+        Err(StoreError::Conflict("host"))
+    ));
+    drop(tx);
+    assert_eq!(
+        t.store.sites().by_id(taken.id).await.unwrap().host,
+        "other.example"
+    );
+    assert_eq!(t.store.sites().list().await.unwrap().len(), 2);
 }
 
 async fn usernames_and_emails_are_unique_regardless_of_case(backend: TestBackend) {
@@ -136,26 +127,27 @@ async fn usernames_and_emails_are_unique_regardless_of_case(backend: TestBackend
         .validate()
         .unwrap()
     };
-    let max = t
-        .store
+    let mut tx = t.store.begin().await.unwrap();
+    let max = tx
         .accounts()
         .insert(&account("max", "max@example.org"), None, now())
         .await
         .unwrap();
-    let err = t
-        .store
+    tx.commit().await.unwrap();
+    let mut tx = t.store.begin().await.unwrap();
+    let err = tx
         .accounts()
         .insert(&account("MAX", "other@example.org"), None, now())
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict("username")), "{err:?}");
-    let err = t
-        .store
+    let err = tx
         .accounts()
         .insert(&account("maxine", "Max@Example.org"), None, now())
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict("email")), "{err:?}");
+    drop(tx);
     assert_eq!(
         t.store
             .accounts()
@@ -185,11 +177,12 @@ async fn roles_are_per_site(backend: TestBackend) {
         t.store.accounts().role(b.id, writer.id).await.unwrap(),
         None
     );
-    t.store
-        .accounts()
+    let mut tx = t.store.begin().await.unwrap();
+    tx.accounts()
         .set_role(a.id, writer.id, Role::Editor, now())
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(
         t.store.accounts().role(a.id, writer.id).await.unwrap(),
         Some(Role::Editor)

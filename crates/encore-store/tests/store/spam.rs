@@ -42,7 +42,7 @@ async fn keys_are_unique_and_revocable(backend: TestBackend) {
     );
     assert!(matches!(
         spam.add_key("k2", "b", Some(0), now()).await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Validation(_))
     ));
     spam.revoke_key("abc123def456", now()).await.unwrap();
     let revoked = spam.key("abc123def456").await.unwrap().unwrap();
@@ -145,7 +145,7 @@ async fn blocklists_are_per_key(backend: TestBackend) {
         .unwrap();
     assert!(matches!(
         spam.block(a.id, BlockKind::Word, "  ", now()).await,
-        Err(StoreError::Invalid(_))
+        Err(StoreError::Validation(_))
     ));
     assert_eq!(
         spam.blocklist(a.id).await.unwrap(),

@@ -163,7 +163,7 @@ pub async fn get(
     }
     // A download is a GET that starts at the first byte; resuming a partial one is not a new one.
     if range.as_ref().is_none_or(|r| r.start == 0) {
-        app.store.downloads().count(site.id, file.id).await?;
+        encore_app::downloads::count_download(&app.app, site.id, file.id).await?;
     }
     let stream = app.store.downloads().bytes(&stored, range).await?;
     response

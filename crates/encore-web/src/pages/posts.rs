@@ -74,36 +74,22 @@ pub async fn show(
         return Err(Error::NotFound);
     }
     let now = app.clock.now();
-    let post = app
+    let page = app
         .store
         .posts()
-        .public_by_slug(site.id, PostKind::Post, &slug, now)
+        .public_page(site.id, PostKind::Post, &slug, now)
         .await?
         .ok_or(Error::NotFound)?;
+    let post = page.post;
     // Compared decoded: clients may encode the same letters differently (lower-case hex).
     let canonical = post.summary.path();
     if !address::same_path(uri.path(), &canonical) {
         return Ok(Redirect::permanent(&canonical).into_response());
     }
-    let series = match post.series {
-        Some((series_id, _)) => match app.store.series().by_id(site.id, series_id).await? {
-            Some(series) => {
-                let parts = app
-                    .store
-                    .series()
-                    .public_parts(site.id, series_id, now)
-                    .await?;
-                SeriesNav::locate(series, parts, post.summary.id)
-            }
-            None => None,
-        },
-        None => None,
-    };
-    let (older, newer) = app
-        .store
-        .posts()
-        .neighbours(site.id, &post.summary, now)
-        .await?;
+    let series = page
+        .series
+        .and_then(|series| SeriesNav::locate(series, page.parts, post.summary.id));
+    let (older, newer) = (page.older, page.newer);
     let view = PostView::new(&site, &post);
     let head = meta::post_head(&site, &view, series.as_ref());
     let layout = Layout::load(&app, &site, &canonical, head, now).await?;

@@ -3,10 +3,12 @@
 
 use crate::support::{PostBuilder, TestApp, all_between, between, json_ld, location};
 use chrono::{Duration, TimeZone, Utc};
-use encore_store::{
-    StoreError,
-    testing::{TestBackend, fixtures},
+use encore_app::{
+    Actor, AppError,
+    posts::create_post,
+    testing::{Publish, draft_of},
 };
+use encore_store::testing::{TestBackend, fixtures};
 use reqwest::StatusCode;
 
 encore_store::backend_tests!(
@@ -32,7 +34,7 @@ async fn titles_in_any_script_are_reachable_from_their_links(backend: TestBacken
     for (i, title) in TITLES.iter().enumerate() {
         PostBuilder::new(&app.site, &app.author, title)
             .at(at + Duration::minutes(i as i64))
-            .insert(&app.store)
+            .publish(&app.app)
             .await;
     }
     let home = app.page("/").await;
@@ -84,16 +86,13 @@ async fn titles_that_differ_only_in_normalisation_share_one_slug(backend: TestBa
     ] {
         assert_ne!(composed, decomposed);
         PostBuilder::new(&app.site, &app.author, composed)
-            .insert(&app.store)
+            .publish(&app.app)
             .await;
-        let again = PostBuilder::new(&app.site, &app.author, decomposed)
-            .0
-            .validate()
-            .unwrap();
+        let again = PostBuilder::new(&app.site, &app.author, decomposed).0;
         assert!(
             matches!(
-                app.store.posts().insert(&again, fixtures::now()).await,
-                Err(StoreError::Conflict("slug"))
+                create_post(&app.app, Actor::Operator, app.site.id, draft_of(&again)).await,
+                Err(AppError::Conflict("slug"))
             ),
             "{decomposed:?} takes the slug of {composed:?}"
         );
@@ -113,7 +112,7 @@ async fn categories_and_tags_in_any_script_have_working_addresses(backend: TestB
     PostBuilder::new(&app.site, &app.author, "Mixtape")
         .category(category.id)
         .tag(tag.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let home = app.page("/").await;
     for (name, expected) in [

@@ -2,10 +2,8 @@
 
 use crate::support::{PostBuilder, TestApp, all_between, between};
 use chrono::{TimeZone, Utc};
-use encore_store::testing::{
-    TestBackend,
-    fixtures::{self, now},
-};
+use encore_app::testing::Publish;
+use encore_store::testing::{TestBackend, fixtures};
 use reqwest::StatusCode;
 
 encore_store::backend_tests!(
@@ -23,24 +21,21 @@ fn card_titles(html: &str) -> Vec<String> {
 
 async fn category_tag_and_author_pages_list_their_posts(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
-    let y85 = app
-        .store
-        .taxonomy()
-        .ensure_category(app.site.id, "1985", "The year of the Walkman.")
-        .await
-        .unwrap();
+    let y85 =
+        fixtures::category_described(&app.store, &app.site, "1985", "The year of the Walkman.")
+            .await;
     let synth = fixtures::tag(&app.store, &app.site, "Synthesizers").await;
     let eva = fixtures::author(&app.store, &app.site, "eva").await;
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
         .days_ago(2)
         .category(y85.id)
         .tag(synth.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &eva, "Top Gun")
         .days_ago(1)
         .tag(synth.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
 
     let category = app.page("/category/1985").await;
@@ -64,37 +59,32 @@ async fn category_tag_and_author_pages_list_their_posts(backend: TestBackend) {
 
 async fn the_series_page_lists_parts_in_reading_order(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
-    let series = app
-        .store
-        .series()
-        .insert(
-            app.site.id,
-            "Great Soundtracks of 1985",
-            "",
-            "Ten records.",
-            now(),
-        )
-        .await
-        .unwrap();
+    let series = fixtures::series_described(
+        &app.store,
+        &app.site,
+        "Great Soundtracks of 1985",
+        "Ten records.",
+    )
+    .await;
     PostBuilder::new(&app.site, &app.author, "Part Three")
         .days_ago(1)
         .in_series(series.id, 3)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "Part One")
         .days_ago(5)
         .in_series(series.id, 1)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "Part Two")
         .days_ago(9)
         .in_series(series.id, 2)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "Part Four")
         .draft()
         .in_series(series.id, 4)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let html = app.page("/series/great-soundtracks-of-1985").await;
     let parts: Vec<_> = all_between(&html, "<span class=\"series-part-number\">", "</a>")
@@ -129,17 +119,17 @@ async fn the_sidebar_counts_only_public_posts(backend: TestBackend) {
     PostBuilder::new(&app.site, &app.author, "A")
         .at(at(1985))
         .category(cat.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "B")
         .at(at(1986))
         .category(cat.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "C")
         .draft()
         .category(cat.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let html = app.page("/").await;
     let sidebar = between(&html, "<aside", "</aside>").unwrap();

@@ -2,7 +2,11 @@
 
 use crate::support::{PostBuilder, TestApp, between, location};
 use bytes::Bytes;
-use encore_store::testing::{TestBackend, fixtures::now};
+use encore_app::testing::Publish;
+use encore_store::testing::{
+    TestBackend,
+    fixtures::{self, now},
+};
 use reqwest::{Method, StatusCode, header};
 use sha2::{Digest, Sha256};
 
@@ -19,17 +23,13 @@ const CONTENT: &[u8] =
 
 /// A post offering one file; returns (post path, download path, sha256).
 async fn post_with_file(app: &TestApp, draft: bool) -> (String, String, String) {
-    let file = app
-        .store
-        .downloads()
-        .insert(
-            app.site.id,
-            "rocky iv notes.txt",
-            Bytes::from_static(CONTENT),
-            now(),
-        )
-        .await
-        .unwrap();
+    let file = fixtures::download(
+        &app.store,
+        &app.site,
+        "rocky iv notes.txt",
+        Bytes::from_static(CONTENT),
+    )
+    .await;
     let mut post = PostBuilder::new(
         &app.site,
         &app.author,
@@ -39,7 +39,7 @@ async fn post_with_file(app: &TestApp, draft: bool) -> (String, String, String) 
     if draft {
         post = post.draft();
     }
-    post.insert(&app.store).await;
+    post.publish(&app.app).await;
     let day = (now() - chrono::Duration::days(1)).format("%Y/%m/%d");
     (
         format!("/{day}/rocky-iv"),
@@ -178,15 +178,10 @@ async fn a_download_is_counted_before_its_first_byte(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
     // Large enough that the body is still on its way when the reader hangs up.
     let big = Bytes::from(vec![b'x'; 2 * 1024 * 1024]);
-    let file = app
-        .store
-        .downloads()
-        .insert(app.site.id, "mixtape.wav", big, now())
-        .await
-        .unwrap();
+    let file = fixtures::download(&app.store, &app.site, "mixtape.wav", big).await;
     PostBuilder::new(&app.site, &app.author, "Mixtape")
         .download(file.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let count = || async {
         app.store

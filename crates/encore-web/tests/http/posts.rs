@@ -2,6 +2,7 @@
 
 use crate::support::{PostBuilder, TestApp, all_between, between, json_ld, location};
 use chrono::{Duration, TimeZone, Utc};
+use encore_app::testing::Publish;
 use encore_core::tracks::parse_listing;
 use encore_store::testing::{
     TestBackend,
@@ -25,7 +26,7 @@ async fn the_home_page_lists_public_posts_newest_first_in_pages(backend: TestBac
     for (title, days) in [("Oldest", 3), ("Middle", 2), ("Newest", 1)] {
         PostBuilder::new(&app.site, &app.author, title)
             .days_ago(days)
-            .insert(&app.store)
+            .publish(&app.app)
             .await;
     }
     let home = app.page("/").await;
@@ -49,32 +50,27 @@ async fn the_home_page_lists_public_posts_newest_first_in_pages(backend: TestBac
 
 async fn a_post_shows_its_track_listing_in_order_and_its_series_place(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
-    let series = app
-        .store
-        .series()
-        .insert(app.site.id, "Great Soundtracks of 1985", "", "", now())
-        .await
-        .unwrap();
+    let series = fixtures::series(&app.store, &app.site, "Great Soundtracks of 1985").await;
     let tracks = parse_listing("Survivor – Burning Heart\nJohn Cafferty & The Beaver Brown Band – Hearts on Fire\nVince DiCola – War (5:54)").unwrap();
     PostBuilder::new(&app.site, &app.author, "Back to the Future")
         .days_ago(30)
         .in_series(series.id, 1)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
         .days_ago(20)
         .in_series(series.id, 2)
         .tracks(tracks)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "The Cult – Love")
         .days_ago(10)
         .in_series(series.id, 3)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "Unrelated")
         .days_ago(15)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
 
     let path = format!(
@@ -117,12 +113,7 @@ async fn a_post_shows_its_track_listing_in_order_and_its_series_place(backend: T
 
 async fn the_post_page_describes_itself_to_machines(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
-    let series = app
-        .store
-        .series()
-        .insert(app.site.id, "Great Soundtracks of 1985", "", "", now())
-        .await
-        .unwrap();
+    let series = fixtures::series(&app.store, &app.site, "Great Soundtracks of 1985").await;
     let cat = fixtures::category(&app.store, &app.site, "1985").await;
     let tag = fixtures::tag(&app.store, &app.site, "Soundtracks").await;
     let tracks =
@@ -134,7 +125,7 @@ async fn the_post_page_describes_itself_to_machines(backend: TestBackend) {
         .category(cat.id)
         .tag(tag.id)
         .tracks(tracks)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let html = app.page("/2026/09/19/rocky-iv-script").await;
     let canonical = format!("{}/2026/09/19/rocky-iv-script", app.base);
@@ -207,20 +198,20 @@ async fn drafts_and_scheduled_posts_are_nowhere_until_their_time(backend: TestBa
     let tag = fixtures::tag(&app.store, &app.site, "hidden").await;
     PostBuilder::new(&app.site, &app.author, "Visible Post")
         .category(cat.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&app.site, &app.author, "Secret Draft")
         .draft()
         .category(cat.id)
         .tag(tag.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     // Scheduled an hour ahead of the server's clock, which stands still until the test moves it.
     let release = now() + Duration::hours(1);
     PostBuilder::new(&app.site, &app.author, "Scheduled Post")
         .at(release)
         .category(cat.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let scheduled_path = format!("/{}/scheduled-post", release.format("%Y/%m/%d"));
 
@@ -265,7 +256,7 @@ async fn drafts_and_scheduled_posts_are_nowhere_until_their_time(backend: TestBa
 async fn unknown_addresses_get_a_real_404_page(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     for path in [
         "/2026/01/01/no-such-post",
@@ -303,7 +294,7 @@ async fn old_and_trailing_slash_addresses_redirect_to_the_canonical_one(backend:
     let at = Utc.with_ymd_and_hms(2026, 9, 19, 9, 30, 0).unwrap();
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
         .at(at)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let moved = app.get("/2025/01/02/rocky-iv").await;
     assert_eq!(
@@ -331,12 +322,12 @@ async fn pages_live_at_the_root_beside_year_archives(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
     PostBuilder::new(&app.site, &app.author, "About")
         .page()
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let at = Utc.with_ymd_and_hms(1985, 11, 27, 12, 0, 0).unwrap();
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
         .at(at)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let about = app.page("/about").await;
     assert!(about.contains("<h1 class=\"post-title\">About</h1>"));
@@ -355,7 +346,7 @@ async fn embeds_make_no_third_party_request_until_clicked(backend: TestBackend) 
     let app = TestApp::spawn(backend).await;
     let mut post = PostBuilder::new(&app.site, &app.author, "Videos");
     post.0.body = "Watch this:\n\nhttps://www.youtube.com/watch?v=btPJPFnesV4\n\nAnd this one is just a link: https://example.org/page\n\n<iframe src=\"https://evil.example/\"></iframe>".into();
-    post.insert(&app.store).await;
+    post.publish(&app.app).await;
     let html = app
         .page(&format!(
             "/{}/videos",

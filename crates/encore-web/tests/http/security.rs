@@ -1,6 +1,7 @@
 //! Headers, escaping and assets: what an attacker or a browser checks first.
 
 use crate::support::{PostBuilder, TestApp, all_between, between, json_ld, location};
+use encore_app::testing::Publish;
 use encore_store::testing::{TestBackend, fixtures::now};
 use reqwest::{StatusCode, header};
 
@@ -41,7 +42,7 @@ async fn titles_and_bodies_cannot_inject_markup(backend: TestBackend) {
     let mut post = PostBuilder::new(&app.site, &app.author, "<img src=x onerror=alert(1)> Title");
     post.0.slug = "xss".into();
     post.0.body = "<script>alert(1)</script>\n\n<a href=\"javascript:alert(2)\">click</a> <b onclick=\"alert(3)\">bold</b>".into();
-    post.insert(&app.store).await;
+    post.publish(&app.app).await;
     let html = app
         .page(&format!(
             "/{}/xss",
@@ -111,7 +112,7 @@ async fn links_never_come_from_a_forged_host(backend: TestBackend) {
     let cat = encore_store::testing::fixtures::category(&app.store, &app.site, "1985").await;
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
         .category(cat.id)
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let path = format!(
         "/{}/rocky-iv",
@@ -210,7 +211,7 @@ async fn theme_paths_cannot_climb_out_of_the_theme_directory(backend: TestBacken
 async fn a_database_outage_answers_503_with_retry_after(backend: TestBackend) {
     let app = TestApp::spawn_for_outage(backend).await;
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     assert!(app.page("/").await.contains("Rocky IV"));
     app.outage().await;

@@ -1,6 +1,7 @@
 //! Several sites on one instance, chosen by Host.
 
 use crate::support::{PostBuilder, TestApp};
+use encore_app::testing::Publish;
 use encore_store::testing::{TestBackend, fixtures};
 use reqwest::StatusCode;
 
@@ -14,10 +15,10 @@ async fn two_sites_on_one_instance_never_show_each_others_posts(backend: TestBac
     let second = fixtures::site(&app.store, "second.example").await;
     let writer = fixtures::author(&app.store, &second, "eva").await;
     PostBuilder::new(&app.site, &app.author, "Only On The Main Blog")
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(&second, &writer, "Only On The Second Blog")
-        .insert(&app.store)
+        .publish(&app.app)
         .await;
     let path = |slug: &str| {
         format!(
@@ -89,28 +90,19 @@ async fn tags_series_and_downloads_belong_to_their_site(backend: TestBackend) {
         (&second, &writer, "Second Blog Mixtape"),
     ] {
         let tag = fixtures::tag(&app.store, site, "Mixtapes").await;
-        let series = app
-            .store
-            .series()
-            .insert(site.id, "Side A", "", "", fixtures::now())
-            .await
-            .unwrap();
-        let file = app
-            .store
-            .downloads()
-            .insert(
-                site.id,
-                "tracklist.txt",
-                bytes::Bytes::from(title.as_bytes().to_vec()),
-                fixtures::now(),
-            )
-            .await
-            .unwrap();
+        let series = fixtures::series(&app.store, site, "Side A").await;
+        let file = fixtures::download(
+            &app.store,
+            site,
+            "tracklist.txt",
+            bytes::Bytes::from(title.as_bytes().to_vec()),
+        )
+        .await;
         PostBuilder::new(site, author, title)
             .tag(tag.id)
             .in_series(series.id, 1)
             .download(file.id)
-            .insert(&app.store)
+            .publish(&app.app)
             .await;
         files.push(format!("/download/{}/tracklist.txt", file.id));
     }

@@ -1,5 +1,6 @@
 //! `TestApp`: one server, one database, one test.
 
+use encore_app::App;
 use encore_core::{
     clock::Clock,
     site::{NewSite, Site},
@@ -18,6 +19,8 @@ pub use encore_store::testing::fixtures::PostBuilder;
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// The application layer the server writes through; tests publish through it too.
+    pub app: App,
     pub store: Store,
     /// The default site (answers any host).
     pub site: Site,
@@ -72,19 +75,17 @@ impl TestApp {
         }
         .validate()
         .unwrap();
-        let site = store
-            .sites()
-            .ensure_default(&new, fixtures::now())
+        let clock = Clock::manual(fixtures::now());
+        let app = App::new(store.clone(), clock.clone());
+        let (site, _) = encore_app::sites::ensure_default_site(&app, new, &Default::default())
             .await
             .unwrap();
         let author = fixtures::author(&store, &site, "marty").await;
-        let clock = Clock::manual(fixtures::now());
         let state = AppState::new(
-            store.clone(),
+            app.clone(),
             Theme::new(theme_dir),
             Settings { posts_per_page },
-        )
-        .with_clock(clock.clone());
+        );
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(encore_web::serve(listener, state, async {
             let _ = stopped.await;
@@ -95,6 +96,7 @@ impl TestApp {
             .unwrap();
         TestApp {
             base,
+            app,
             store,
             site,
             author,

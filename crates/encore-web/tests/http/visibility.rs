@@ -5,6 +5,7 @@
 use crate::support::{PostBuilder, TestApp};
 use bytes::Bytes;
 use chrono::Duration;
+use encore_app::testing::Publish;
 use encore_core::post::PostStatus;
 use encore_store::testing::{
     TestBackend,
@@ -30,18 +31,10 @@ async fn hidden_posts_are_on_no_public_surface(backend: TestBackend) {
     let bootlegs = fixtures::category(store, site, "Bootlegs").await;
     let soundtracks = fixtures::tag(store, site, "Soundtracks").await;
     let unreleased = fixtures::tag(store, site, "Unreleased").await;
-    let series = store
-        .series()
-        .insert(site.id, "Great Soundtracks", "", "", now())
-        .await
-        .unwrap();
+    let series = fixtures::series(store, site, "Great Soundtracks").await;
     let eva = fixtures::author(store, site, "eva").await;
     let file = |name: &'static str| async move {
-        store
-            .downloads()
-            .insert(site.id, name, Bytes::from_static(b"liner notes"), now())
-            .await
-            .unwrap()
+        fixtures::download(store, site, name, Bytes::from_static(b"liner notes")).await
     };
 
     let shown = file("shown.txt").await;
@@ -51,11 +44,11 @@ async fn hidden_posts_are_on_no_public_surface(backend: TestBackend) {
         .tag(soundtracks.id)
         .in_series(series.id, 1)
         .download(shown.id)
-        .insert(store)
+        .publish(&app.app)
         .await;
     PostBuilder::new(site, &app.author, "About")
         .page()
-        .insert(store)
+        .publish(&app.app)
         .await;
 
     let mut hidden_paths = Vec::new();
@@ -78,7 +71,7 @@ async fn hidden_posts_are_on_no_public_surface(backend: TestBackend) {
             .tag(unreleased.id)
             .in_series(series.id, position)
             .download(download.id)
-            .insert(store)
+            .publish(&app.app)
             .await;
         let slug = title.to_lowercase().replace(' ', "-");
         hidden_paths.push(format!("/{}/{slug}", at.format("%Y/%m/%d")));
@@ -97,7 +90,7 @@ async fn hidden_posts_are_on_no_public_surface(backend: TestBackend) {
             .page()
             .status(status)
             .at(at)
-            .insert(store)
+            .publish(&app.app)
             .await;
         hidden_paths.push(format!("/{}", title.to_lowercase().replace(' ', "-")));
     }

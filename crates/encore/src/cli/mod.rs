@@ -8,7 +8,14 @@ mod users;
 use crate::config::{Config, Overrides};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use encore_core::site::{NewSite, Site};
+use encore_app::{
+    App,
+    sites::{Configured, ensure_default_site},
+};
+use encore_core::{
+    clock::Clock,
+    site::{NewSite, Site},
+};
 use encore_store::{PoolOptions, Store, StoreOptions};
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -153,29 +160,64 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// Makes sure the default site exists and matches the configuration.
+/// Opens the store (see [`open_store`]) and the application layer over it, on the system clock.
+pub async fn open_app(config: &Config) -> anyhow::Result<App> {
+    let store = open_store(config).await?;
+    Ok(App::new(store, Clock::system()))
+}
+
+/// The default site: created from the configuration when the database has none; otherwise the
+/// stored one, unchanged, with a warning for every configured setting that disagrees with it.
 pub async fn default_site(
-    store: &Store,
+    app: &App,
     config: &Config,
     base_url: &str,
     fallback_title: &str,
 ) -> anyhow::Result<Site> {
     let host = encore_core::site::host_of_url(base_url).unwrap_or_else(|| "localhost".into());
-    let title = config
-        .site_title
-        .clone()
-        .unwrap_or_else(|| fallback_title.to_owned());
-    let new = NewSite {
+    let seed = NewSite {
         host,
-        title,
+        title: config
+            .site_title
+            .clone()
+            .unwrap_or_else(|| fallback_title.to_owned()),
         tagline: config.site_tagline.clone().unwrap_or_default(),
         base_url: Some(base_url.to_owned()),
         is_default: true,
+    };
+    let configured = Configured {
+        title: config.site_title.clone(),
+        tagline: config.site_tagline.clone(),
+        base_url: config.base_url.clone(),
+    };
+    let (site, mismatches) = ensure_default_site(app, seed, &configured)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot set up the default site: {e}"))?;
+    for mismatch in mismatches {
+        tracing::warn!(setting = mismatch.setting, stored = %mismatch.stored, configured = %mismatch.configured, "{mismatch}");
     }
-    .validate()
-    .map_err(|e| anyhow::anyhow!("invalid default site: {e}"))?;
-    Ok(store
-        .sites()
-        .ensure_default(&new, encore_store::now())
-        .await?)
+    Ok(site)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
 }

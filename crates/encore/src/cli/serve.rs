@@ -11,7 +11,8 @@ pub const DEFAULT_TITLE: &str = "My Encore blog";
 /// Opens the store, prepares the default site (with demo content when `demo`), and serves
 /// until Ctrl-C or SIGTERM.
 pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
-    let store = cli::open_store(&config).await?;
+    let app = cli::open_app(&config).await?;
+    let store = app.store().clone();
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -22,9 +23,17 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     } else {
         DEFAULT_TITLE
     };
-    let site = cli::default_site(&store, &config, &base_url, fallback_title).await?;
+    let site = cli::default_site(&app, &config, &base_url, fallback_title).await?;
+    // A release with a new Markdown renderer renders the stored posts again, once.
+    let rendered = encore_app::renders::rerender_stale(&app).await?;
+    if rendered > 0 {
+        tracing::info!(
+            posts = rendered,
+            "rendered posts with this release's renderer"
+        );
+    }
     if demo {
-        if demo::seed(&store, &site, &config).await? {
+        if demo::seed(&app, &site, &config).await? {
             println!(
                 "Created the demo music blog in {}.",
                 config.data_dir.display()
@@ -34,8 +43,9 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
         }
     }
     let theme = Theme::new(config.theme_dir.clone());
+    let feed = encore_app::feed::spawn(app.clone()).await?;
     let state = AppState::new(
-        store.clone(),
+        app.clone(),
         theme,
         Settings {
             posts_per_page: config.posts_per_page,
@@ -62,34 +72,12 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     );
     tracing::info!(%bound, database = %encore_store::redact_url(&config.database_url()), "serving");
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(cli::shutdown_signal())
         .await?;
     if let Some(flusher) = flusher {
         flusher.stop().await;
     }
+    feed.stop();
     store.close().await;
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -1,9 +1,13 @@
-//! `encore site add` and `encore site list`.
+//! `encore site add`, `encore site set` and `encore site list`.
 
 use crate::{cli, config::Config};
+use anyhow::Context;
 use clap::Subcommand;
-use encore_core::site::NewSite;
-use encore_store::StoreError;
+use encore_app::{
+    Actor, AppError,
+    sites::{SiteSettings, add_site, update_site},
+};
+use encore_core::site::{NewSite, normalize_host};
 
 /// Site commands.
 #[derive(Debug, Subcommand)]
@@ -23,55 +27,121 @@ pub enum SiteCommand {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
+    /// Change a site's settings (the default site unless --host names another). Every running
+    /// node shows the change within a second; the configuration file is not read for them.
+    Set {
+        /// The site to change, by its current host (default: the default site).
+        #[arg(long)]
+        host: Option<String>,
+        /// A new host name for it.
+        #[arg(long, value_name = "HOST")]
+        new_host: Option<String>,
+        /// The blog's title.
+        #[arg(long)]
+        title: Option<String>,
+        /// One-line description ("" for none).
+        #[arg(long)]
+        tagline: Option<String>,
+        /// Public address, used in every link the site gives out (canonical, feeds, shares),
+        /// e.g. https://music.example.org.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
     /// List the sites of this instance.
     List,
 }
 
 /// Runs a site command.
 pub async fn run(command: SiteCommand, config: Config) -> anyhow::Result<()> {
-    let store = cli::open_store(&config).await?;
-    let result = match command {
-        SiteCommand::Add {
-            host,
-            title,
-            tagline,
-            base_url,
-        } => {
-            let new = NewSite {
+    let app = cli::open_app(&config).await?;
+    let result = async {
+        match command {
+            SiteCommand::Add {
                 host,
                 title,
                 tagline,
                 base_url,
-                is_default: false,
-            }
-            .validate()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            match store.sites().insert(&new, encore_store::now()).await {
-                Ok(site) => {
-                    println!(
-                        "Created site {} \"{}\" at {} (host {}).",
-                        site.id, site.title, site.base_url, site.host
-                    );
-                    Ok(())
+            } => {
+                let new = NewSite {
+                    host,
+                    title,
+                    tagline,
+                    base_url,
+                    is_default: false,
+                };
+                match add_site(&app, Actor::Operator, new).await {
+                    Ok(site) => {
+                        println!(
+                            "Created site {} \"{}\" at {} (host {}).",
+                            site.id, site.title, site.base_url, site.host
+                        );
+                        Ok(())
+                    }
+                    Err(AppError::Conflict(_)) => {
+                        Err(anyhow::anyhow!("a site for that host exists already"))
+                    }
+                    Err(e) => Err(e.into()),
                 }
-                Err(StoreError::Conflict(_)) => Err(anyhow::anyhow!(
-                    "a site for host {} exists already",
-                    new.host
-                )),
-                Err(e) => Err(e.into()),
             }
-        }
-        SiteCommand::List => {
-            for site in store.sites().list().await? {
-                let mark = if site.is_default { " (default)" } else { "" };
+            SiteCommand::Set {
+                host,
+                new_host,
+                title,
+                tagline,
+                base_url,
+            } => {
+                let sites = app.store().sites();
+                let site = match host {
+                    Some(host) => {
+                        let host = normalize_host(&host).context("invalid --host")?;
+                        sites.by_host(&host).await?.with_context(|| {
+                            format!("no site with host {host}; see `encore site list`")
+                        })?
+                    }
+                    None => sites
+                        .default_site()
+                        .await?
+                        .context("there is no default site yet: start `encore serve` once")?,
+                };
+                let settings = SiteSettings {
+                    host: new_host,
+                    title,
+                    tagline,
+                    base_url,
+                };
+                let site = match update_site(&app, Actor::Operator, site.id, settings).await {
+                    Err(AppError::Conflict(_)) => {
+                        anyhow::bail!("another site answers on that host already")
+                    }
+                    other => other?,
+                };
                 println!(
-                    "{}\t{}\t{}\t{}{mark}",
-                    site.id, site.host, site.base_url, site.title
+                    "Site {} is now \"{}\" at {} (host {}{}).",
+                    site.id,
+                    site.title,
+                    site.base_url,
+                    site.host,
+                    if site.tagline.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", tagline \"{}\"", site.tagline)
+                    }
                 );
+                Ok(())
             }
-            Ok(())
+            SiteCommand::List => {
+                for site in app.store().sites().list().await? {
+                    let mark = if site.is_default { " (default)" } else { "" };
+                    println!(
+                        "{}\t{}\t{}\t{}{mark}",
+                        site.id, site.host, site.base_url, site.title
+                    );
+                }
+                Ok(())
+            }
         }
-    };
-    store.close().await;
+    }
+    .await;
+    app.store().close().await;
     result
 }

@@ -161,7 +161,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "Encore spam service is running at http://{bound} ({keys} active key(s); add one with `encore spam key add \
          --blog URL`). Press Ctrl-C to stop."
     );
-    encore_spam::server::serve(listener, service, super::serve::shutdown_signal()).await?;
+    encore_spam::server::serve(listener, service, super::shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }

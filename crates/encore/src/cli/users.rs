@@ -2,13 +2,12 @@
 
 use crate::{cli, config::Config};
 use anyhow::{Context, bail};
-use argon2::{Argon2, PasswordHasher};
 use clap::Subcommand;
+use encore_app::{Actor, AppError, accounts::add_user};
 use encore_core::{
     account::{NewAccount, validate_password},
     roles::Role,
 };
-use encore_store::StoreError;
 use std::io::{BufRead, IsTerminal};
 
 /// Account commands.
@@ -53,47 +52,43 @@ pub async fn run(command: UserCommand, config: Config) -> anyhow::Result<()> {
         email,
         display_name,
         bio: String::new(),
-    }
-    .validate()
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    };
     let password = read_password(password_stdin)?;
+    // Checked before the database is opened, so a short password costs nothing.
     validate_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hash = hash_password(&password)?;
 
-    let store = cli::open_store(&config).await?;
+    let app = cli::open_app(&config).await?;
     let result = async {
-        let site = match site {
-            Some(host) => {
-                let host =
-                    encore_core::site::normalize_host(&host).context("invalid --site host")?;
-                let found = store
-                    .sites()
-                    .list()
-                    .await?
-                    .into_iter()
-                    .find(|s| s.host == host);
-                found
-                    .with_context(|| format!("no site with host {host}; see `encore site list`"))?
-            }
-            // An existing default site is left as the server configured it; only a fresh
-            // database gets one made from the configuration here.
-            None => match store.sites().default_site().await? {
-                Some(site) => site,
+        let site =
+            match site {
+                Some(host) => {
+                    let host =
+                        encore_core::site::normalize_host(&host).context("invalid --site host")?;
+                    app.store().sites().by_host(&host).await?.with_context(|| {
+                        format!("no site with host {host}; see `encore site list`")
+                    })?
+                }
+                // An existing default site is left as the server configured it; only a fresh
+                // database gets one made from the configuration here.
                 None => {
                     let base = config.base_url_for(config.listen);
-                    cli::default_site(&store, &config, &base, super::serve::DEFAULT_TITLE).await?
+                    cli::default_site(&app, &config, &base, super::serve::DEFAULT_TITLE).await?
                 }
-            },
-        };
-        let now = encore_store::now();
-        let created = match store.accounts().insert(&account, Some(&hash), now).await {
-            Err(StoreError::Conflict(field)) => bail!("that {field} is already taken"),
+            };
+        let created = match add_user(
+            &app,
+            Actor::Operator,
+            account,
+            Some(&password),
+            site.id,
+            role,
+        )
+        .await
+        {
+            Err(AppError::Conflict(field)) => bail!("that {field} is already taken"),
+            Err(AppError::Validation(e)) => bail!("{e}"),
             other => other?,
         };
-        store
-            .accounts()
-            .set_role(site.id, created.id, role, now)
-            .await?;
         println!(
             "Created {role} {} ({}) on {}.",
             created.username, created.display_name, site.base_url
@@ -101,7 +96,7 @@ pub async fn run(command: UserCommand, config: Config) -> anyhow::Result<()> {
         Ok(())
     }
     .await;
-    store.close().await;
+    app.store().close().await;
     result
 }
 
@@ -123,40 +118,4 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
         bail!("the passwords differ");
     }
     Ok(first)
-}
-
-/// Hashes with argon2id (version 19, the crate's OWASP-recommended default cost) and a random salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use argon2::{PasswordVerifier, password_hash::phc::PasswordHash};
-
-    #[test]
-    fn passwords_are_hashed_with_argon2id_and_verify() {
-        let hash = hash_password("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
-        let parsed = PasswordHash::new(&hash).unwrap();
-        assert!(
-            Argon2::default()
-                .verify_password(b"correct horse battery", &parsed)
-                .is_ok()
-        );
-        assert!(
-            Argon2::default()
-                .verify_password(b"wrong", &parsed)
-                .is_err()
-        );
-        assert_ne!(
-            hash,
-            hash_password("correct horse battery").unwrap(),
-            "salted"
-        );
-    }
 }

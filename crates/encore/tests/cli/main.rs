@@ -5,4 +5,5 @@ mod support;
 
 mod commands;
 mod demo;
+mod sites;
 mod spam;

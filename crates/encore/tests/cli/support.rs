@@ -103,6 +103,8 @@ pub struct Server {
     pub url: String,
     /// Everything it printed to stdout before it announced its address.
     pub banner: String,
+    /// Everything it has written to stderr (its log) so far; also echoed to the test's stderr.
+    pub log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Server {
@@ -110,10 +112,21 @@ impl Server {
     pub fn start(mut cmd: Command) -> Server {
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut banner = String::new();
@@ -138,7 +151,12 @@ impl Server {
         let (url, banner) = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("the server announces its address within a minute");
-        Server { child, url, banner }
+        Server {
+            child,
+            url,
+            banner,
+            log,
+        }
     }
 
     /// Kills the process the hard way, as a crash or power cut would, and waits for it.
@@ -153,6 +171,11 @@ impl Server {
             .send()
             .await
             .unwrap()
+    }
+
+    /// What it has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
     }
 
     pub async fn page(&self, path: &str) -> String {

@@ -1,0 +1,194 @@
+//! Encore's application layer: every write a person or a process can cause, one function each.
+//!
+//! The web, the CLI, the demo, the importer and the API call these functions and nothing below
+//! them for writes. Each use case checks its input with core rules and the actor's capabilities,
+//! runs **one** store transaction, records in that same transaction what it changed (a
+//! [`Change`]), and after the commit tells every listener of this process (the page cache) at
+//! once; other processes read the record (see [`feed`]).
+
+pub mod accounts;
+pub mod downloads;
+pub mod feed;
+pub mod posts;
+pub mod renders;
+pub mod sites;
+pub mod taxonomy;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use encore_core::{
+    ValidationError,
+    change::Change,
+    clock::Clock,
+    ids::AccountId,
+    roles::{Capability, Role},
+};
+use encore_store::{Store, StoreError, Tx};
+use std::sync::{Arc, PoisonError, RwLock};
+
+/// Why a use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A field is not acceptable; shown next to the field, with what was typed kept.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The thing to change does not exist (on this site).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A unique value is taken (`slug`, `host`, `username`, `email`).
+    #[error("that {0} is already taken")]
+    Conflict(&'static str),
+    /// The input names something that does not exist.
+    #[error("{0}")]
+    MissingReference(String),
+    /// The actor may not do this.
+    #[error("you may not {0}")]
+    Forbidden(&'static str),
+    /// The store failed or holds corrupt data.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Validation(e) => AppError::Validation(e),
+            StoreError::NotFound => AppError::NotFound("it"),
+            StoreError::Conflict(field) => AppError::Conflict(field),
+            StoreError::MissingReference(what) => AppError::MissingReference(what),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+/// Shorthand for use case results.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Who is acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// Whoever runs the instance: the command line, the demo, migrations. May do anything.
+    Operator,
+    /// A signed-in member of the site, with their role there.
+    Member {
+        /// Their account.
+        account: AccountId,
+        /// Their role on the site acted on.
+        role: Role,
+    },
+}
+
+impl Actor {
+    /// Whether the actor has `capability`.
+    pub fn can(self, capability: Capability) -> bool {
+        match self {
+            Actor::Operator => true,
+            Actor::Member { role, .. } => role.can(capability),
+        }
+    }
+
+    /// Refuses the use case unless the actor has `capability`; `doing` names it for the message.
+    pub fn require(self, capability: Capability, doing: &'static str) -> Result<()> {
+        if self.can(capability) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(doing))
+        }
+    }
+}
+
+/// Something to tell about every change this process learns of, at once (the page cache).
+pub type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
+
+/// The application: the store, the clock, and who listens for changes. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: Clock,
+    origin: String,
+    listeners: RwLock<Vec<Listener>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("origin", &self.inner.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// The application over a migrated store, reading time from `clock`.
+    pub fn new(store: Store, clock: Clock) -> App {
+        let mut id = [0u8; 6];
+        // The origin only tells this process's own change records from others'; if the OS cannot
+        // give randomness, the process id still does that on one machine.
+        let origin = match getrandom::fill(&mut id) {
+            Ok(()) => id.iter().map(|b| format!("{b:02x}")).collect(),
+            Err(_) => format!("pid{}", std::process::id()),
+        };
+        App {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                origin,
+                listeners: RwLock::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The store, for reading. Writes go through the use cases.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// This process's name in change records.
+    pub fn origin(&self) -> &str {
+        &self.inner.origin
+    }
+
+    /// Calls `listener` with every change this process makes or learns of, from now on.
+    pub fn listen(&self, listener: Listener) {
+        self.inner
+            .listeners
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(listener);
+    }
+
+    /// Tells the listeners of this process about `change`.
+    pub fn announce(&self, change: &Change) {
+        if change.topics.is_empty() {
+            return;
+        }
+        let listeners = self
+            .inner
+            .listeners
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for listener in listeners {
+            listener(change);
+        }
+    }
+
+    /// Records `change` in `tx`, commits, and tells this process's listeners before returning,
+    /// so the next request here already sees the change.
+    pub(crate) async fn commit(&self, mut tx: Tx, change: Change) -> Result<Change> {
+        tx.changes()
+            .record(&change, self.origin(), self.clock().now())
+            .await?;
+        tx.commit().await?;
+        self.announce(&change);
+        Ok(change)
+    }
+}

@@ -1,0 +1,6 @@
+//! Use cases on a real store (SQLite and PostgreSQL): what they write, what they refuse, and the
+//! changes they announce.
+#![allow(clippy::unwrap_used)]
+
+mod posts;
+mod sites;
