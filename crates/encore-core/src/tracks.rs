@@ -124,6 +124,22 @@ pub fn parse_listing(text: &str) -> Result<Vec<Track>, ValidationError> {
     number_tracks(entries)
 }
 
+/// Writes a listing the way [`parse_listing`] reads it: `1. Artist – Title (m:ss)`, one per line.
+pub fn format_listing(tracks: &[Track]) -> String {
+    let mut out = String::new();
+    for track in tracks {
+        out.push_str(&format!(
+            "{}. {} – {}",
+            track.position, track.artist, track.title
+        ));
+        if let Some(duration) = track.duration_display() {
+            out.push_str(&format!(" ({duration})"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn strip_number(line: &str) -> &str {
     let digits = line.chars().take_while(char::is_ascii_digit).count();
     if digits == 0 {
@@ -178,6 +194,14 @@ pub fn parse_duration(text: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_written_listing_reads_back_the_same() {
+        let listing = "1. Survivor – Burning Heart (3:51)\n2. James Brown – Living in America\n";
+        let tracks = parse_listing(listing).unwrap();
+        assert_eq!(format_listing(&tracks), listing);
+        assert_eq!(parse_listing(&format_listing(&tracks)).unwrap(), tracks);
+    }
 
     #[test]
     fn a_typed_listing_becomes_numbered_tracks() {

@@ -72,6 +72,17 @@ impl Accounts<'_> {
         .transpose()
     }
 
+    /// The site's members, by username.
+    pub async fn members(&self, site: SiteId) -> Result<Vec<Account>> {
+        const SQL: &str = "SELECT a.id, a.username, a.display_name, a.bio FROM accounts a \
+                           JOIN site_members m ON m.account_id = a.id AND m.site_id = $1 ORDER BY a.username";
+        let rows: Vec<AccountRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows.into_iter().map(AccountRow::into_account).collect())
+    }
+
     /// A member of the site by username: the subject of an author page.
     pub async fn member_by_username(
         &self,

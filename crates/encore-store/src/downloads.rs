@@ -82,6 +82,24 @@ impl Downloads<'_> {
         }))
     }
 
+    /// The download of this site with exactly this content and name, if one was stored already.
+    pub async fn by_content(
+        &self,
+        site: SiteId,
+        sha256: &str,
+        file_name: &str,
+    ) -> Result<Option<Download>> {
+        const SQL: &str = "SELECT id, file_name, content_type, byte_size, sha256, storage_key, download_count \
+                           FROM downloads WHERE site_id = $1 AND sha256 = $2 AND file_name = $3 ORDER BY id LIMIT 1";
+        let row: Option<DownloadRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(sha256)
+            .bind(file_name)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(DownloadRow::into_download))
+    }
+
     /// A download of this site that at least one public post offers. Files attached only to
     /// drafts or scheduled posts stay private until their post is public.
     pub async fn public_by_id(
@@ -114,6 +132,13 @@ impl Downloads<'_> {
         range: Option<Range<u64>>,
     ) -> Result<BoxStream<'static, Result<Bytes, object_store::Error>>> {
         self.media().get(&stored.storage_key, range).await
+    }
+
+    /// A download's bytes, all of them in memory (for exports).
+    pub async fn read_all(&self, stored: &StoredDownload) -> Result<Bytes> {
+        use futures_util::TryStreamExt;
+        let chunks: Vec<Bytes> = self.bytes(stored, None).await?.try_collect().await?;
+        Ok(Bytes::from(chunks.concat()))
     }
 
     fn media(&self) -> &MediaStore {

@@ -6,6 +6,7 @@
 mod cli;
 mod config;
 mod demo;
+mod postfile;
 
 use clap::Parser;
 

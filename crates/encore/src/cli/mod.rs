@@ -1,5 +1,6 @@
 //! The command-line interface: arguments (clap) and one module per command.
 
+mod posts;
 mod serve;
 mod sites;
 pub(crate) mod spam;
@@ -87,6 +88,9 @@ pub enum Command {
     /// Manage sites (blogs) served by this instance.
     #[command(subcommand)]
     Site(sites::SiteCommand),
+    /// Write posts from Markdown files: add, edit, publish, delete, list, export.
+    #[command(subcommand)]
+    Post(posts::PostCommand),
     /// The Akismet-compatible spam service: serve it, manage its keys and blocklists, evaluate the classifier.
     #[command(subcommand)]
     Spam(spam::SpamCommand),
@@ -127,6 +131,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::User(cmd) => users::run(cmd, config).await,
         Command::Site(cmd) => sites::run(cmd, config).await,
+        Command::Post(cmd) => posts::run(cmd, config).await,
         Command::Spam(cmd) => spam::run(cmd, config).await,
     }
 }
@@ -164,6 +169,29 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 pub async fn open_app(config: &Config) -> anyhow::Result<App> {
     let store = open_store(config).await?;
     Ok(App::new(store, Clock::system()))
+}
+
+/// The site a command names by host, or the default site (created from the configuration when
+/// the database has none yet).
+pub async fn site_by_host(
+    app: &App,
+    config: &Config,
+    host: Option<String>,
+) -> anyhow::Result<Site> {
+    match host {
+        Some(host) => {
+            let host = encore_core::site::normalize_host(&host).context("invalid --site host")?;
+            app.store()
+                .sites()
+                .by_host(&host)
+                .await?
+                .with_context(|| format!("no site with host {host}; see `encore site list`"))
+        }
+        None => {
+            let base = config.base_url_for(config.listen);
+            default_site(app, config, &base, serve::DEFAULT_TITLE).await
+        }
+    }
 }
 
 /// The default site: created from the configuration when the database has none; otherwise the

@@ -59,22 +59,9 @@ pub async fn run(command: UserCommand, config: Config) -> anyhow::Result<()> {
 
     let app = cli::open_app(&config).await?;
     let result = async {
-        let site =
-            match site {
-                Some(host) => {
-                    let host =
-                        encore_core::site::normalize_host(&host).context("invalid --site host")?;
-                    app.store().sites().by_host(&host).await?.with_context(|| {
-                        format!("no site with host {host}; see `encore site list`")
-                    })?
-                }
-                // An existing default site is left as the server configured it; only a fresh
-                // database gets one made from the configuration here.
-                None => {
-                    let base = config.base_url_for(config.listen);
-                    cli::default_site(&app, &config, &base, super::serve::DEFAULT_TITLE).await?
-                }
-            };
+        // An existing default site is left as it is; only a fresh database gets one made from
+        // the configuration here.
+        let site = cli::site_by_host(&app, &config, site).await?;
         let created = match add_user(
             &app,
             Actor::Operator,

@@ -5,5 +5,6 @@ mod support;
 
 mod commands;
 mod demo;
+mod posts;
 mod sites;
 mod spam;
