@@ -44,6 +44,9 @@ pub enum AppError {
     /// The actor may not do this.
     #[error("you may not {0}")]
     Forbidden(&'static str),
+    /// The database cannot be reached for now; worth trying again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// The store failed or holds corrupt data.
     #[error(transparent)]
     Store(StoreError),
@@ -56,6 +59,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound("it"),
             StoreError::Conflict(field) => AppError::Conflict(field),
             StoreError::MissingReference(what) => AppError::MissingReference(what),
+            StoreError::Unavailable(e) => AppError::Unavailable(e.to_string()),
             other => AppError::Store(other),
         }
     }
@@ -100,6 +104,22 @@ impl Actor {
 /// Something to tell about every change this process learns of, at once (the page cache).
 pub type Listener = Arc<dyn Fn(&Change) + Send + Sync>;
 
+/// How the application behaves where a choice is the operator's (or a test's).
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How often, at most, a download's new count is announced to the pages that show it
+    /// ([`downloads::ANNOUNCE_EVERY`] by default); zero announces every count.
+    pub announce_counts_every: std::time::Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            announce_counts_every: downloads::ANNOUNCE_EVERY,
+        }
+    }
+}
+
 /// The application: the store, the clock, and who listens for changes. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
@@ -109,8 +129,20 @@ pub struct App {
 struct Inner {
     store: Store,
     clock: Clock,
+    options: Options,
     origin: String,
     listeners: RwLock<Vec<Listener>>,
+    counter: std::sync::OnceLock<downloads::Counter>,
+}
+
+/// The application, held without keeping it alive (by its own background tasks).
+pub(crate) struct WeakApp(std::sync::Weak<Inner>);
+
+impl WeakApp {
+    /// The application, while it lives.
+    pub(crate) fn upgrade(&self) -> Option<App> {
+        self.0.upgrade().map(|inner| App { inner })
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -124,6 +156,11 @@ impl std::fmt::Debug for App {
 impl App {
     /// The application over a migrated store, reading time from `clock`.
     pub fn new(store: Store, clock: Clock) -> App {
+        App::with_options(store, clock, Options::default())
+    }
+
+    /// The application with `options`.
+    pub fn with_options(store: Store, clock: Clock, options: Options) -> App {
         let mut id = [0u8; 6];
         // The origin only tells this process's own change records from others'; if the OS cannot
         // give randomness, the process id still does that on one machine.
@@ -135,8 +172,10 @@ impl App {
             inner: Arc::new(Inner {
                 store,
                 clock,
+                options,
                 origin,
                 listeners: RwLock::new(Vec::new()),
+                counter: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -149,6 +188,23 @@ impl App {
     /// The clock.
     pub fn clock(&self) -> &Clock {
         &self.inner.clock
+    }
+
+    /// A handle that does not keep the application alive.
+    pub(crate) fn downgrade(&self) -> WeakApp {
+        WeakApp(Arc::downgrade(&self.inner))
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    /// The download counter, started on first use.
+    pub(crate) fn counter(&self) -> &downloads::Counter {
+        self.inner
+            .counter
+            .get_or_init(|| downloads::Counter::start(self))
     }
 
     /// This process's name in change records.

@@ -35,6 +35,18 @@ impl Download {
     }
 }
 
+/// How much of the start of a file a request must ask for to be a download: less is a probe (a
+/// player or download manager checking the file, `Range: bytes=0-0`).
+pub const PROBE_BYTES: u64 = 1024;
+
+/// Whether sending `length` bytes from `start` of a file of `size` bytes is a new download.
+///
+/// It is when it starts at the first byte and is more than a probe; resumed parts (starting
+/// later) and probes are not new downloads.
+pub fn is_download(start: u64, length: u64, size: u64) -> bool {
+    start == 0 && length >= PROBE_BYTES.min(size)
+}
+
 /// Formats a byte count with binary multiples, the way file managers show it.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
@@ -80,6 +92,17 @@ pub fn validate_file_name(name: &str) -> Result<String, ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn downloads_start_at_the_first_byte_and_are_more_than_a_probe() {
+        let mb = 1024 * 1024;
+        assert!(is_download(0, mb, mb), "the whole file");
+        assert!(is_download(0, 64 * 1024, mb), "a first segment");
+        assert!(!is_download(0, 1, mb), "bytes=0-0");
+        assert!(!is_download(0, 2, mb), "bytes=0-1");
+        assert!(!is_download(512, mb - 512, mb), "a resumed download");
+        assert!(is_download(0, 300, 300), "a small file whole");
+    }
 
     #[test]
     fn sizes_read_like_a_file_manager() {

@@ -245,6 +245,14 @@ impl Store {
         spam::Spam { store: self }
     }
 
+    /// Connections open in the pool that serves reads, and how many of them are idle.
+    pub fn pool_use(&self) -> (u32, usize) {
+        match &self.db {
+            Db::Sqlite { reader, .. } => (reader.size(), reader.num_idle()),
+            Db::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
     /// Answers whether the database responds, for health checks.
     pub async fn ping(&self) -> Result<()> {
         backend::read!(self, |pool| sqlx::query("SELECT 1")

@@ -41,6 +41,9 @@ pub enum Error {
     /// What was sent conflicts with what exists (a taken name).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database cannot be reached for now.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl From<encore_app::AppError> for Error {
@@ -52,6 +55,7 @@ impl From<encore_app::AppError> for Error {
             AppError::MissingReference(what) => Error::BadRequest(what),
             AppError::Conflict(_) => Error::Conflict(err.to_string()),
             AppError::Forbidden(_) => Error::Forbidden(err.to_string()),
+            AppError::Unavailable(why) => Error::Unavailable(why),
             AppError::Store(e) => Error::Store(e),
         }
     }
@@ -97,7 +101,7 @@ impl Error {
             Error::BadRequest(why) => (StatusCode::BAD_REQUEST, page("Bad request", why)),
             Error::Forbidden(why) => (StatusCode::FORBIDDEN, page("Not allowed", why)),
             Error::Conflict(why) => (StatusCode::CONFLICT, page("Already taken", why)),
-            Error::Store(StoreError::Unavailable(_)) => (
+            Error::Store(StoreError::Unavailable(_)) | Error::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 page(
                     "Back in a moment",
@@ -136,7 +140,10 @@ impl IntoResponse for Error {
                 .headers_mut()
                 .insert(axum::http::header::CONTENT_RANGE, value);
         }
-        if let Error::Store(StoreError::Unavailable(_)) = self {
+        if matches!(
+            self,
+            Error::Store(StoreError::Unavailable(_)) | Error::Unavailable(_)
+        ) {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),

@@ -2,11 +2,12 @@
 
 use crate::{error::Error, state::AppState};
 use axum::{
-    extract::{FromRequestParts, Path},
-    http::{header::HOST, request::Parts},
+    extract::{ConnectInfo, FromRequestParts, Path},
+    http::request::Parts,
 };
-use encore_core::site::{Site, normalize_host};
+use encore_core::site::Site;
 use serde::de::DeserializeOwned;
+use std::net::{IpAddr, SocketAddr};
 
 /// The site the request's Host header names (or the default site).
 #[derive(Debug, Clone)]
@@ -19,11 +20,14 @@ impl FromRequestParts<AppState> for CurrentSite {
         if let Some(site) = parts.extensions.get::<CurrentSite>() {
             return Ok(site.clone());
         }
-        let host = request_host(parts).unwrap_or_default();
         let site = app
-            .store
-            .sites()
-            .for_host(&host)
+            .sites
+            .for_request(
+                &app.store,
+                app.cache.freshness(),
+                &parts.headers,
+                &parts.uri,
+            )
             .await?
             .ok_or(Error::NoSite)?;
         let current = CurrentSite(site);
@@ -32,15 +36,47 @@ impl FromRequestParts<AppState> for CurrentSite {
     }
 }
 
-/// The normalised host a request was sent to: the Host header, or the URI authority (HTTP/2).
-/// `X-Forwarded-Host` is deliberately ignored: anyone can send it.
-pub fn request_host(parts: &Parts) -> Option<String> {
-    let raw = parts
-        .headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))?;
-    normalize_host(raw)
+/// The address of the reader: the peer, or — when the peer is a trusted proxy — the last address
+/// in `X-Forwarded-For` that is not one of the trusted proxies.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        let trusted = |ip: &IpAddr| {
+            app.settings
+                .trusted_proxies
+                .iter()
+                .any(|net| net.contains(ip))
+        };
+        if !trusted(&peer) {
+            return Ok(ClientIp(peer));
+        }
+        let forwarded: Vec<IpAddr> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        Ok(ClientIp(
+            forwarded
+                .into_iter()
+                .rev()
+                .find(|ip| !trusted(ip))
+                .unwrap_or(peer),
+        ))
+    }
 }
 
 /// Path parameters; a value that does not parse means the page does not exist (404), not a

@@ -3,11 +3,15 @@
 //! Data flows one way: handlers call `encore-store` for data and `encore-core` for rules, then
 //! render a template. Nothing here writes SQL or decides what is visible.
 
+pub mod cache;
 pub mod error;
 pub mod extract;
+pub mod memo;
 pub mod meta;
+pub mod metrics;
 pub mod pages;
 pub mod router;
+pub mod server;
 pub mod state;
 pub mod theme;
 pub mod views;
@@ -19,14 +23,24 @@ pub use theme::Theme;
 use std::future::Future;
 use tokio::net::TcpListener;
 
-/// Serves the application on `listener` until `shutdown` resolves, then finishes the requests
-/// in flight.
+/// Serves the application on `listener`, with the settings' limits on slow and hostile clients,
+/// until `shutdown` resolves; then finishes the requests in flight.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.settings.limits;
+    serve_router(listener, router(state), limits, shutdown).await
+}
+
+/// Serves any router (the blog with the spam API nested, say) the same way.
+pub async fn serve_router(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: server::Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    metrics::handle();
+    server::serve(listener, app, limits, shutdown).await
 }

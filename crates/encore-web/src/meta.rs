@@ -144,6 +144,18 @@ pub fn standalone_head(site: &Site, post: &PostView) -> Head {
     head
 }
 
+/// The `<head>` of an error page: no canonical address and nothing from the request (an error
+/// page is not a page of the site, and must not repeat what an attacker put in the address).
+pub fn error_head(site: &Site, title: &str, message: &str) -> Head {
+    Head {
+        title: format!("{title} – {}", site.title),
+        description: message.to_owned(),
+        canonical: String::new(),
+        meta: vec![("og:site_name".to_owned(), site.title.clone())],
+        jsonld: None,
+    }
+}
+
 /// The `<head>` of any other page.
 pub fn page_head(site: &Site, title: Option<&str>, description: &str, path: &str) -> Head {
     let canonical = site.url(path);

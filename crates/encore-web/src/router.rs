@@ -1,16 +1,17 @@
 //! Every route of Encore's web face, in one list, and the layers around them.
 
 use crate::{
+    cache, metrics,
     pages::{archives, assets, authors, downloads, errors, misc, posts, series, taxonomy},
     state::AppState,
 };
 use axum::{
     Router,
-    extract::Request,
-    http::{HeaderName, HeaderValue, StatusCode, header},
+    extract::{Request, State},
+    http::{HeaderName, HeaderValue, StatusCode, Version, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
-    routing::get,
+    routing::{MethodRouter, get},
 };
 use std::time::Duration;
 use tower_http::{
@@ -24,38 +25,62 @@ const CSP: &str = "default-src 'self'; img-src 'self' https: data:; media-src 's
     form-action 'self'; frame-ancestors 'self'; frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
     https://w.soundcloud.com https://bandcamp.com https://open.spotify.com";
 
-/// Builds the application: routes, error pages, security headers, limits and tracing.
+/// Every route and its handler, in one list.
+fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/", get(posts::home)),
+        ("/page/{n}", get(posts::home_page)),
+        ("/{first}", get(posts::section)),
+        ("/{first}/page/{n}", get(archives::year_page)),
+        ("/{first}/{second}", get(archives::month)),
+        ("/{first}/{second}/page/{n}", get(archives::month_page)),
+        ("/{first}/{second}/{day}/{slug}", get(posts::show)),
+        ("/category/{slug}", get(taxonomy::category)),
+        ("/category/{slug}/page/{n}", get(taxonomy::category_page)),
+        ("/tag/{slug}", get(taxonomy::tag)),
+        ("/tag/{slug}/page/{n}", get(taxonomy::tag_page)),
+        ("/series/{slug}", get(series::show)),
+        ("/author/{username}", get(authors::show)),
+        ("/author/{username}/page/{n}", get(authors::show_page)),
+        ("/download/{id}/{name}", get(downloads::get)),
+        ("/theme/{*path}", get(assets::get)),
+        ("/robots.txt", get(misc::robots)),
+        ("/healthz", get(misc::health)),
+        ("/metrics", get(metrics::show)),
+    ]
+}
+
+/// The route patterns, as the router matches them (a test holds `encore_core::address`
+/// against them).
+pub fn patterns() -> Vec<&'static str> {
+    routes().into_iter().map(|(pattern, _)| pattern).collect()
+}
+
+/// Builds the application: routes, page cache, error pages, security headers, limits, metrics
+/// and tracing.
 pub fn router(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    Router::new()
-        .route("/", get(posts::home))
-        .route("/page/{n}", get(posts::home_page))
-        .route("/{first}", get(posts::section))
-        .route("/{first}/page/{n}", get(archives::year_page))
-        .route("/{first}/{second}", get(archives::month))
-        .route("/{first}/{second}/page/{n}", get(archives::month_page))
-        .route("/{first}/{second}/{day}/{slug}", get(posts::show))
-        .route("/category/{slug}", get(taxonomy::category))
-        .route("/category/{slug}/page/{n}", get(taxonomy::category_page))
-        .route("/tag/{slug}", get(taxonomy::tag))
-        .route("/tag/{slug}/page/{n}", get(taxonomy::tag_page))
-        .route("/series/{slug}", get(series::show))
-        .route("/author/{username}", get(authors::show))
-        .route("/author/{username}/page/{n}", get(authors::show_page))
-        .route("/download/{id}/{name}", get(downloads::get))
-        .route("/theme/{*path}", get(assets::get))
-        .route("/robots.txt", get(misc::robots))
-        .route("/healthz", get(misc::health))
-        .fallback(errors::not_found)
-        // Inner to outer: panics become 500 responses that the error-page layer then renders.
+    let mut app = Router::new();
+    for (pattern, handler) in routes() {
+        app = app.route(pattern, handler);
+    }
+    app.fallback(errors::not_found)
+        // Inner to outer: panics become 500 responses; the page cache keeps what handlers mark
+        // as cacheable; error responses become the theme's error page; addresses are checked.
         .layer(CatchPanicLayer::custom(errors::panic_response))
+        .layer(middleware::from_fn_with_state(state.clone(), cache::layer))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             errors::error_pages,
         ))
-        .layer(middleware::from_fn(trailing_slash))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            trailing_slash,
+        ))
+        .layer(middleware::from_fn(metrics::record))
+        .layer(middleware::from_fn(well_formed))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(
@@ -72,19 +97,134 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Sends `/1985/` to `/1985`, so every page has one address (links from WordPress end in `/`).
-async fn trailing_slash(request: Request, next: Next) -> Response {
+/// Refuses requests HTTP/1.1 does not allow or that could only be tricks: a missing or repeated
+/// `Host` (RFC 9112 §3.2), and backslashes in the path, which some clients read as slashes (so
+/// `/\evil.example` could become a redirect to another host).
+async fn well_formed(request: Request, next: Next) -> Response {
+    let hosts = request.headers().get_all(header::HOST).iter().count();
+    let needs_host = request.version() == Version::HTTP_11 && request.uri().authority().is_none();
+    let bad_host = hosts > 1 || (needs_host && hosts == 0);
     let path = request.uri().path();
-    // `//host` would be a protocol-relative address: never echo one back as a redirect.
-    if path.len() > 1 && path.ends_with('/') && !path.starts_with("//") {
+    let sneaky = path.contains('\\') || path.to_ascii_lowercase().contains("%5c");
+    if bad_host || sneaky {
+        let why = if bad_host {
+            "A request needs exactly one Host header."
+        } else {
+            "Backslashes are not allowed in addresses."
+        };
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            why,
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Sends `/1985/` to `/1985`, so every page has one address (links from WordPress end in `/`).
+/// The redirect is built on the site's own address, never on what the request said.
+async fn trailing_slash(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
         let trimmed = path.trim_end_matches('/');
         let target = match request.uri().query() {
             Some(q) => format!("{trimmed}?{q}"),
             None => trimmed.to_owned(),
         };
-        if !target.starts_with("//") && !target.is_empty() {
-            return Redirect::permanent(&target).into_response();
+        if target.is_empty() || target.starts_with('?') {
+            return Redirect::permanent("/").into_response();
+        }
+        let site = app
+            .sites
+            .for_request(
+                &app.store,
+                app.cache.freshness(),
+                request.headers(),
+                request.uri(),
+            )
+            .await;
+        if let Ok(Some(site)) = site {
+            return Redirect::permanent(&site.url(&target)).into_response();
         }
     }
     next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{body::Body, extract::MatchedPath};
+    use chrono::TimeZone;
+    use encore_core::{address, ids::DownloadId};
+    use tower::ServiceExt;
+
+    /// Every address the address module makes is one the router routes, to the handler meant
+    /// for it.
+    #[tokio::test]
+    async fn every_address_reaches_the_route_meant_for_it() {
+        let mut probe: Router = Router::new();
+        for pattern in patterns() {
+            probe = probe.route(
+                pattern,
+                get(|matched: MatchedPath| async move { matched.as_str().to_owned() }),
+            );
+        }
+        let at = chrono::Utc.with_ymd_and_hms(2026, 10, 10, 9, 0, 0).unwrap();
+        let cases = [
+            (address::home(), "/"),
+            (address::page_n("/", 2), "/page/{n}"),
+            (
+                address::post("рок-музыка", Some(at)),
+                "/{first}/{second}/{day}/{slug}",
+            ),
+            (address::page("about"), "/{first}"),
+            (address::year(1985), "/{first}"),
+            (
+                address::page_n(&address::year(1985), 2),
+                "/{first}/page/{n}",
+            ),
+            (address::month(1985, 11), "/{first}/{second}"),
+            (
+                address::page_n(&address::month(1985, 11), 3),
+                "/{first}/{second}/page/{n}",
+            ),
+            (address::category("1985"), "/category/{slug}"),
+            (
+                address::page_n(&address::category("1985"), 2),
+                "/category/{slug}/page/{n}",
+            ),
+            (address::tag("シティポップ"), "/tag/{slug}"),
+            (
+                address::page_n(&address::tag("x"), 2),
+                "/tag/{slug}/page/{n}",
+            ),
+            (address::series("great-soundtracks"), "/series/{slug}"),
+            (address::author("marty"), "/author/{username}"),
+            (
+                address::page_n(&address::author("marty"), 2),
+                "/author/{username}/page/{n}",
+            ),
+            (
+                address::download(DownloadId(7), "rocky iv notes.txt"),
+                "/download/{id}/{name}",
+            ),
+        ];
+        for (path, expected) in cases {
+            let response = probe
+                .clone()
+                .oneshot(
+                    axum::http::Request::builder()
+                        .uri(&path)
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let body = axum::body::to_bytes(response.into_body(), 1024)
+                .await
+                .unwrap();
+            assert_eq!(body, expected.as_bytes(), "{path}");
+        }
+    }
 }

@@ -1,6 +1,10 @@
 //! The state every handler shares.
 
-use crate::theme::Theme;
+use crate::{
+    cache::PageCache,
+    memo::{Frames, SiteMap},
+    theme::Theme,
+};
 use encore_app::App;
 use encore_core::clock::Clock;
 use encore_store::Store;
@@ -20,6 +24,12 @@ pub struct AppState {
     pub theme: Arc<Theme>,
     /// Settings the web layer reads.
     pub settings: Arc<Settings>,
+    /// Pages ready to send, and what changed when.
+    pub cache: Arc<PageCache>,
+    /// The sites by host.
+    pub sites: Arc<SiteMap>,
+    /// Each site's menu and sidebar.
+    pub frames: Arc<Frames>,
 }
 
 /// Web settings from the configuration.
@@ -27,17 +37,46 @@ pub struct AppState {
 pub struct Settings {
     /// Posts per page on the home page and archives.
     pub posts_per_page: u32,
+    /// Bytes the page cache may hold; 0 turns it off.
+    pub page_cache_bytes: u64,
+    /// Limits on connections and slow clients.
+    pub limits: crate::server::Limits,
+    /// Proxies whose `X-Forwarded-For` names the client (their own address is not the client's).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A bearer token that opens `/metrics` to other machines; without one, only to this one.
+    pub metrics_token: Option<String>,
+}
+
+impl Settings {
+    /// Defaults for tests and embedding: `posts_per_page`, a 32 MB page cache, the default
+    /// limits, no trusted proxy, metrics for this machine only.
+    pub fn new(posts_per_page: u32) -> Settings {
+        Settings {
+            posts_per_page,
+            page_cache_bytes: 32 * 1024 * 1024,
+            limits: crate::server::Limits::default(),
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+        }
+    }
 }
 
 impl AppState {
-    /// Bundles the parts.
+    /// Bundles the parts, and has the page cache hear of every change the application makes or
+    /// learns of.
     pub fn new(app: App, theme: Theme, settings: Settings) -> AppState {
+        let cache = Arc::new(PageCache::new(settings.page_cache_bytes));
+        let listener = cache.clone();
+        app.listen(Arc::new(move |change| listener.note(change)));
         AppState {
             store: app.store().clone(),
             clock: app.clock().clone(),
             app,
             theme: Arc::new(theme),
             settings: Arc::new(settings),
+            cache,
+            sites: Arc::new(SiteMap::default()),
+            frames: Arc::new(Frames::default()),
         }
     }
 }

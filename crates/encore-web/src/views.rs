@@ -58,7 +58,7 @@ pub struct Head {
 }
 
 /// The sidebar's lists.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Sidebar {
     /// Series with their public part counts.
     pub series: Vec<LinkCount>,
@@ -69,7 +69,7 @@ pub struct Sidebar {
 }
 
 /// A sidebar link with a count.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LinkCount {
     /// Link text.
     pub name: String,
@@ -293,7 +293,7 @@ impl Layout {
         }
     }
 
-    /// The full frame for `path`: menu pages and sidebar lists as of `now`.
+    /// The full frame for `path`: menu pages and sidebar lists as of `now` (from memory).
     pub async fn load(
         app: &AppState,
         site: &Site,
@@ -302,36 +302,12 @@ impl Layout {
         now: DateTime<Utc>,
     ) -> Result<Layout> {
         let mut layout = Layout::bare(app, site, path, head);
-        layout.nav = app.store.posts().public_pages(site.id, now).await?;
-        let series = app.store.series().in_use(site.id, now).await?;
-        let categories = app.store.taxonomy().categories_in_use(site.id, now).await?;
-        let years = app.store.posts().archive_years(site.id, now).await?;
-        layout.sidebar = Sidebar {
-            series: series
-                .into_iter()
-                .map(|c| LinkCount {
-                    name: c.item.title.clone(),
-                    path: c.item.path(),
-                    count: c.posts,
-                })
-                .collect(),
-            categories: categories
-                .into_iter()
-                .map(|c| LinkCount {
-                    name: c.item.name.clone(),
-                    path: address::category(&c.item.slug),
-                    count: c.posts,
-                })
-                .collect(),
-            years: years
-                .into_iter()
-                .map(|y| LinkCount {
-                    name: y.year.to_string(),
-                    path: address::year(i32::try_from(y.year).unwrap_or_default()),
-                    count: y.posts,
-                })
-                .collect(),
-        };
+        let frame = app
+            .frames
+            .get(&app.store, app.cache.freshness(), site.id, now)
+            .await?;
+        layout.nav = frame.nav.clone();
+        layout.sidebar = frame.sidebar.clone();
         Ok(layout)
     }
 }

@@ -50,6 +50,23 @@ pub struct Config {
     pub spam_rate_limit: f64,
     /// Days the spam service keeps each verdict with its reasons; 0 keeps them forever.
     pub spam_log_days: u32,
+    /// Megabytes of pages (with their compressed copies) the page cache may hold; 0 turns it off.
+    /// Default 64.
+    pub page_cache_mb: u32,
+    /// Seconds a client has to send a request's headers, which is also the longest a kept-alive
+    /// connection may sit idle. Default 10.
+    pub header_timeout_seconds: u32,
+    /// Open connections in all; more are closed as they arrive. Default 1024.
+    pub max_connections: u32,
+    /// Open connections per client address; 0 for no limit (set 0 behind a proxy that connects
+    /// from one address). Default 128.
+    pub max_connections_per_ip: u32,
+    /// Addresses or networks of reverse proxies whose `X-Forwarded-For` names the client, e.g.
+    /// `["127.0.0.1/32"]` behind nginx on the same machine. Default none.
+    pub trusted_proxies: Vec<String>,
+    /// A token that opens `/metrics` to other machines (`Authorization: Bearer TOKEN`); without
+    /// one, `/metrics` answers only on the loopback address. Default none.
+    pub metrics_token: Option<String>,
     /// Seconds a running spam service trusts a key's cached state (revocation, blocklist) before reading it
     /// again, so edits made by another process take effect; 0 reads it on every call. Default 10.
     pub spam_refresh_seconds: u32,
@@ -73,6 +90,12 @@ const KEYS: &[&str] = &[
     "spam_rate_limit",
     "spam_log_days",
     "spam_refresh_seconds",
+    "page_cache_mb",
+    "header_timeout_seconds",
+    "max_connections",
+    "max_connections_per_ip",
+    "trusted_proxies",
+    "metrics_token",
 ];
 
 impl Default for Config {
@@ -93,6 +116,12 @@ impl Default for Config {
             spam_rate_limit: 50.0,
             spam_log_days: 90,
             spam_refresh_seconds: 10,
+            page_cache_mb: 64,
+            header_timeout_seconds: 10,
+            max_connections: 1024,
+            max_connections_per_ip: 128,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -159,10 +188,38 @@ impl Config {
                 self.spam_path
             );
         }
+        for proxy in &self.trusted_proxies {
+            parse_network(proxy)?;
+        }
+        if self.header_timeout_seconds == 0 || self.max_connections == 0 {
+            bail!("header_timeout_seconds and max_connections must be at least 1");
+        }
         if !(self.spam_rate_limit.is_finite() && self.spam_rate_limit >= 0.0) {
             bail!("spam_rate_limit must be 0 (no limit) or a positive number of calls per second");
         }
         Ok(())
+    }
+
+    /// The web layer's settings.
+    pub fn web_settings(&self) -> anyhow::Result<encore_web::Settings> {
+        Ok(encore_web::Settings {
+            posts_per_page: self.posts_per_page,
+            page_cache_bytes: u64::from(self.page_cache_mb) * 1024 * 1024,
+            limits: encore_web::server::Limits {
+                header_timeout: std::time::Duration::from_secs(u64::from(
+                    self.header_timeout_seconds,
+                )),
+                max_connections: self.max_connections as usize,
+                max_connections_per_ip: self.max_connections_per_ip as usize,
+                ..encore_web::server::Limits::default()
+            },
+            trusted_proxies: self
+                .trusted_proxies
+                .iter()
+                .map(|p| parse_network(p))
+                .collect::<anyhow::Result<_>>()?,
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+        })
     }
 
     /// The database URL in effect.
@@ -185,6 +242,18 @@ impl Config {
             }
         }
     }
+}
+
+/// A network (`10.0.0.0/8`) or a single address (`127.0.0.1`).
+fn parse_network(text: &str) -> anyhow::Result<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "trusted_proxies: {text:?} is not an address or network such as 127.0.0.1 or 10.0.0.0/8"
+            )
+        })
 }
 
 /// Prints the settings with the database password hidden.

@@ -2,5 +2,6 @@
 //! changes they announce.
 #![allow(clippy::unwrap_used)]
 
+mod downloads;
 mod posts;
 mod sites;

@@ -6,7 +6,7 @@ use crate::{
     pages::lists::{ListSpec, render_first, render_list},
     state::AppState,
 };
-use axum::{extract::State, response::Response};
+use axum::{extract::State, http::Uri, response::Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use encore_core::{address, site::Site, slug};
 use encore_store::posts::PostFilter;
@@ -35,7 +35,7 @@ fn year_spec(year: &str) -> Result<ListSpec> {
 fn month_spec(year: &str, month: &str) -> Result<ListSpec> {
     let y: i32 = year.parse().map_err(|_| Error::NotFound)?;
     let m: u32 = month.parse().map_err(|_| Error::NotFound)?;
-    if !slug::is_year(year) || month.len() != 2 {
+    if !slug::is_year(year) || month.is_empty() || !month.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::NotFound);
     }
     let from = start_of(y, m).ok_or(Error::NotFound)?;
@@ -56,12 +56,18 @@ fn month_spec(year: &str, month: &str) -> Result<ListSpec> {
 }
 
 /// A year archive page (called by `/{first}` when it is four digits).
-pub(crate) async fn year(app: &AppState, site: &Site, year: &str, number: u32) -> Result<Response> {
+pub(crate) async fn year(
+    app: &AppState,
+    site: &Site,
+    year: &str,
+    number: u32,
+    uri: &Uri,
+) -> Result<Response> {
     let spec = year_spec(year)?;
     if number == 1 {
-        render_first(app, site, spec).await
+        render_first(app, site, spec, uri).await
     } else {
-        render_list(app, site, spec, number).await
+        render_list(app, site, spec, number, uri).await
     }
 }
 
@@ -70,11 +76,12 @@ pub async fn year_page(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params((y, n)): Params<(String, u32)>,
+    uri: Uri,
 ) -> Result<Response> {
     if !slug::is_year(&y) {
         return Err(Error::NotFound);
     }
-    render_list(&app, &site, year_spec(&y)?, n).await
+    render_list(&app, &site, year_spec(&y)?, n, &uri).await
 }
 
 /// `GET /{yyyy}/{mm}`.
@@ -82,8 +89,9 @@ pub async fn month(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params((y, m)): Params<(String, String)>,
+    uri: Uri,
 ) -> Result<Response> {
-    render_first(&app, &site, month_spec(&y, &m)?).await
+    render_first(&app, &site, month_spec(&y, &m)?, &uri).await
 }
 
 /// `GET /{yyyy}/{mm}/page/{n}`.
@@ -91,6 +99,7 @@ pub async fn month_page(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params((y, m, n)): Params<(String, String, u32)>,
+    uri: Uri,
 ) -> Result<Response> {
-    render_list(&app, &site, month_spec(&y, &m)?, n).await
+    render_list(&app, &site, month_spec(&y, &m)?, n, &uri).await
 }

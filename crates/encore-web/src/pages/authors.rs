@@ -6,7 +6,7 @@ use crate::{
     pages::lists::{ListSpec, render_first, render_list},
     state::AppState,
 };
-use axum::{extract::State, response::Response};
+use axum::{extract::State, http::Uri, response::Response};
 use encore_core::{address, site::Site};
 use encore_store::posts::PostFilter;
 
@@ -39,9 +39,10 @@ pub async fn show(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params(username): Params<String>,
+    uri: Uri,
 ) -> Result<Response> {
     let spec = author_spec(&app, &site, &username).await?;
-    render_first(&app, &site, spec).await
+    render_first(&app, &site, spec, &uri).await
 }
 
 /// `GET /author/{username}/page/{n}`.
@@ -49,7 +50,8 @@ pub async fn show_page(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params((username, n)): Params<(String, u32)>,
+    uri: Uri,
 ) -> Result<Response> {
     let spec = author_spec(&app, &site, &username).await?;
-    render_list(&app, &site, spec, n).await
+    render_list(&app, &site, spec, n, &uri).await
 }

@@ -5,7 +5,7 @@
 
 use crate::{
     error::{Error, Result},
-    extract::{CurrentSite, Params},
+    extract::{ClientIp, CurrentSite, Params},
     state::AppState,
 };
 use axum::{
@@ -30,7 +30,13 @@ enum Bytes {
 /// Interprets a `Range` header for a file of `len` bytes (RFC 9110 §14.2). Only single ranges
 /// are served; a server may ignore the rest, and readers' download managers use single ranges.
 fn parse_range(header: Option<&str>, len: u64) -> Bytes {
-    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+    // The unit is case-insensitive (RFC 9110 §14.1).
+    let Some(spec) = header.and_then(|h| {
+        let h = h.trim();
+        h.get(..6)
+            .filter(|unit| unit.eq_ignore_ascii_case("bytes="))
+            .map(|_| &h[6..])
+    }) else {
         return Bytes::Full;
     };
     if spec.contains(',') {
@@ -102,10 +108,16 @@ fn disposition(file_name: &str) -> String {
 pub async fn get(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
-    Params((id, name)): Params<(i64, String)>,
+    Params((id_text, name)): Params<(String, String)>,
+    ClientIp(client): ClientIp,
     method: Method,
     headers: HeaderMap,
 ) -> Result<Response> {
+    // Only digits are an id; `01` is the same file as `1`, under another address.
+    if id_text.is_empty() || !id_text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::NotFound);
+    }
+    let id: i64 = id_text.parse().map_err(|_| Error::NotFound)?;
     let stored = app
         .store
         .downloads()
@@ -113,7 +125,7 @@ pub async fn get(
         .await?
         .ok_or(Error::NotFound)?;
     let file = &stored.download;
-    if name != file.file_name {
+    if name != file.file_name || id_text != id.to_string() {
         return Ok(Redirect::permanent(&file.path()).into_response());
     }
     let etag = format!("\"{}\"", file.sha256);
@@ -161,10 +173,18 @@ pub async fn get(
             .body(Body::empty())
             .map_err(|e| Error::Internal(e.to_string()));
     }
-    // A download is a GET that starts at the first byte; resuming a partial one is not a new one.
-    if range.as_ref().is_none_or(|r| r.start == 0) {
-        encore_app::downloads::count_download(&app.app, site.id, file.id).await?;
-    }
+    // Counted (durably) before the first byte, the way a reader would count: not a probe, not
+    // a resumed part, not the same reader again within the hour.
+    let start = range.as_ref().map_or(0, |r| r.start);
+    let reader = {
+        let mut hasher = fnv::FnvHasher::default();
+        std::hash::Hash::hash(&client, &mut hasher);
+        if let Some(agent) = headers.get(header::USER_AGENT) {
+            std::hash::Hasher::write(&mut hasher, agent.as_bytes());
+        }
+        std::hash::Hasher::finish(&hasher)
+    };
+    encore_app::downloads::count_download(&app.app, site.id, file, reader, start, length).await?;
     let stream = app.store.downloads().bytes(&stored, range).await?;
     response
         .body(Body::from_stream(stream))
@@ -185,6 +205,8 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=-500"), 100), Bytes::Part(0, 99));
         assert_eq!(parse_range(Some("bytes=100-"), 100), Bytes::Unsatisfiable);
         assert_eq!(parse_range(Some("bytes=-0"), 100), Bytes::Unsatisfiable);
+        assert_eq!(parse_range(Some("BYTES=0-9"), 100), Bytes::Part(0, 9));
+        assert_eq!(parse_range(Some("Bytes=90-"), 100), Bytes::Part(90, 99));
         assert_eq!(parse_range(Some("bytes=0-"), 0), Bytes::Unsatisfiable);
         // Ignored: other units, several ranges, nonsense.
         assert_eq!(parse_range(Some("items=0-1"), 100), Bytes::Full);

@@ -3,7 +3,7 @@
 
 use crate::{
     error::{Error, ErrorPage},
-    extract::request_host,
+    extract::CurrentSite,
     meta,
     state::AppState,
     views::Layout,
@@ -44,20 +44,35 @@ struct ErrorContext {
 /// Replaces the body of any response that carries an [`ErrorPage`] with the themed page.
 pub async fn error_pages(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let host = request_host(&parts).unwrap_or_default();
+    let site = app
+        .sites
+        .for_request(
+            &app.store,
+            app.cache.freshness(),
+            &parts.headers,
+            &parts.uri,
+        )
+        .await;
     let is_head = parts.method == Method::HEAD;
-    let path = parts.uri.path().to_owned();
-    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let mut request = Request::from_parts(parts, body);
+    if let Ok(Some(site)) = &site {
+        // Handlers and the page cache find the site here instead of looking it up again.
+        request.extensions_mut().insert(CurrentSite(site.clone()));
+    }
+    let mut response = next.run(request).await;
     let Some(page) = response.extensions_mut().remove::<ErrorPage>() else {
         return response;
     };
     let status = response.status();
-    let html = render(&app, &host, &path, status, &page).await;
-    response.headers_mut().insert(
+    let html = render(&app, site.ok().flatten(), status, &page).await;
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    response.headers_mut().remove(header::CONTENT_LENGTH);
+    // HEAD tells the length GET would send.
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(html.len()));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     *response.body_mut() = if is_head {
         Body::empty()
     } else {
@@ -68,24 +83,18 @@ pub async fn error_pages(State(app): State<AppState>, request: Request, next: Ne
 
 async fn render(
     app: &AppState,
-    host: &str,
-    path: &str,
+    site: Option<encore_core::site::Site>,
     status: StatusCode,
     page: &ErrorPage,
 ) -> String {
-    let Ok(Some(site)) = app.store.sites().for_host(host).await else {
+    let Some(site) = site else {
         return plain(status, page);
     };
-    let head = meta::page_head(&site, Some(page.title), &page.message, path);
+    let head = || meta::error_head(&site, page.title, &page.message);
     let now = app.clock.now();
-    let layout = match Layout::load(app, &site, path, head, now).await {
+    let layout = match Layout::load(app, &site, "", head(), now).await {
         Ok(layout) => layout,
-        Err(_) => Layout::bare(
-            app,
-            &site,
-            path,
-            meta::page_head(&site, Some(page.title), &page.message, path),
-        ),
+        Err(_) => Layout::bare(app, &site, "", head()),
     };
     let context = ErrorContext {
         layout,

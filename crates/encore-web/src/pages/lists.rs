@@ -3,13 +3,16 @@
 use crate::{
     error::{Error, Result},
     meta,
-    pages::render,
+    pages::render_page,
     state::AppState,
     views::{Layout, Pager, SummaryView},
 };
-use axum::response::{IntoResponse, Redirect, Response};
-use encore_core::address::page_n as page_path;
-use encore_core::{paging::PageRequest, site::Site};
+use axum::{
+    http::Uri,
+    response::{IntoResponse, Redirect, Response},
+};
+use encore_core::address::{self, page_n as page_path};
+use encore_core::{change::Topic, paging::PageRequest, site::Site};
 use encore_store::posts::PostFilter;
 use serde::Serialize;
 
@@ -45,20 +48,37 @@ pub(crate) async fn render_list(
     site: &Site,
     spec: ListSpec,
     number: u32,
+    requested: &Uri,
 ) -> Result<Response> {
     if number == 1 {
         // Only reached through an explicit `/page/1`.
         return Ok(Redirect::permanent(&spec.base).into_response());
     }
-    list(app, site, spec, number).await
+    list(app, site, spec, number, requested).await
 }
 
 /// Renders the first page of a list.
-pub(crate) async fn render_first(app: &AppState, site: &Site, spec: ListSpec) -> Result<Response> {
-    list(app, site, spec, 1).await
+pub(crate) async fn render_first(
+    app: &AppState,
+    site: &Site,
+    spec: ListSpec,
+    requested: &Uri,
+) -> Result<Response> {
+    list(app, site, spec, 1, requested).await
 }
 
-async fn list(app: &AppState, site: &Site, spec: ListSpec, number: u32) -> Result<Response> {
+async fn list(
+    app: &AppState,
+    site: &Site,
+    spec: ListSpec,
+    number: u32,
+    requested: &Uri,
+) -> Result<Response> {
+    // One address per page: `/2026/9` and `/page/02` are `/2026/09` and `/page/2`.
+    let canonical = page_path(&spec.base, number);
+    if !address::same_path(requested.path(), &canonical) {
+        return Ok(Redirect::permanent(&canonical).into_response());
+    }
     let now = app.clock.now();
     let request = PageRequest::new(number, app.settings.posts_per_page).ok_or(Error::NotFound)?;
     let page = app
@@ -84,6 +104,7 @@ async fn list(app: &AppState, site: &Site, spec: ListSpec, number: u32) -> Resul
         prev: page.prev().map(|n| page_path(&spec.base, n)),
         next: page.next().map(|n| page_path(&spec.base, n)),
     };
+    let topics = page.items.iter().map(|p| Topic::Post(p.id)).collect();
     let context = ListPage {
         layout,
         heading: spec.heading,
@@ -92,5 +113,5 @@ async fn list(app: &AppState, site: &Site, spec: ListSpec, number: u32) -> Resul
         posts: page.items.iter().map(SummaryView::new).collect(),
         pager,
     };
-    Ok(render(app, "list.html", &context)?.into_response())
+    render_page(app, "list.html", &context, topics)
 }

@@ -11,15 +11,20 @@ pub mod posts;
 pub mod series;
 pub mod taxonomy;
 
-use crate::{error::Result, state::AppState};
-use axum::response::Html;
+use crate::{cache::PageTopics, error::Result, state::AppState};
+use axum::response::{Html, IntoResponse, Response};
+use encore_core::change::Topic;
 use serde::Serialize;
 
-/// Renders a template into an HTML response.
-pub(crate) fn render<T: Serialize>(
+/// Renders a public page that shows `topics` (besides the site's frame), which the page cache
+/// may keep until one of them changes.
+pub(crate) fn render_page<T: Serialize>(
     app: &AppState,
     template: &str,
     context: &T,
-) -> Result<Html<String>> {
-    Ok(Html(app.theme.render(template, context)?))
+    topics: Vec<Topic>,
+) -> Result<Response> {
+    let mut response = Html(app.theme.render(template, context)?).into_response();
+    response.extensions_mut().insert(PageTopics(topics));
+    Ok(response)
 }

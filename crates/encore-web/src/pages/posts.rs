@@ -7,7 +7,7 @@ use crate::{
     pages::{
         archives,
         lists::{ListSpec, render_first, render_list},
-        render,
+        render_page,
     },
     state::AppState,
     views::{Layout, PostView},
@@ -17,7 +17,7 @@ use axum::{
     http::Uri,
     response::{IntoResponse, Redirect, Response},
 };
-use encore_core::{address, post::PostKind, series::SeriesNav, slug};
+use encore_core::{address, change::Topic, post::PostKind, series::SeriesNav, slug};
 use encore_store::posts::{PostFilter, PostLink};
 use serde::Serialize;
 
@@ -33,8 +33,12 @@ fn home_spec() -> ListSpec {
 }
 
 /// `GET /`: the newest posts.
-pub async fn home(State(app): State<AppState>, CurrentSite(site): CurrentSite) -> Result<Response> {
-    render_first(&app, &site, home_spec()).await
+pub async fn home(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    uri: Uri,
+) -> Result<Response> {
+    render_first(&app, &site, home_spec(), &uri).await
 }
 
 /// `GET /page/{n}`: older posts.
@@ -42,8 +46,9 @@ pub async fn home_page(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params(n): Params<u32>,
+    uri: Uri,
 ) -> Result<Response> {
-    render_list(&app, &site, home_spec(), n).await
+    render_list(&app, &site, home_spec(), n, &uri).await
 }
 
 #[derive(Serialize)]
@@ -93,7 +98,14 @@ pub async fn show(
     let view = PostView::new(&site, &post);
     let head = meta::post_head(&site, &view, series.as_ref());
     let layout = Layout::load(&app, &site, &canonical, head, now).await?;
-    Ok(render(
+    // The page shows this post, its neighbours' and series parts' titles, and its counters.
+    let mut topics = vec![Topic::Post(post.summary.id)];
+    topics.extend(older.iter().chain(&newer).map(|l| Topic::Post(l.id)));
+    if let Some(nav) = &series {
+        topics.extend(nav.parts.iter().map(|p| Topic::Post(p.id)));
+    }
+    topics.extend(post.downloads.iter().map(|d| Topic::Download(d.id)));
+    render_page(
         &app,
         "post.html",
         &PostPage {
@@ -104,8 +116,8 @@ pub async fn show(
             older,
             newer,
         },
-    )?
-    .into_response())
+        topics,
+    )
 }
 
 #[derive(Serialize)]
@@ -119,9 +131,10 @@ pub async fn section(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params(first): Params<String>,
+    uri: Uri,
 ) -> Result<Response> {
     if slug::is_year(&first) {
-        return archives::year(&app, &site, &first, 1).await;
+        return archives::year(&app, &site, &first, 1, &uri).await;
     }
     let first = slug::normalize(&first);
     if !slug::is_valid(&first) {
@@ -137,5 +150,7 @@ pub async fn section(
     let view = PostView::new(&site, &page);
     let head = meta::standalone_head(&site, &view);
     let layout = Layout::load(&app, &site, &view.summary.path, head, now).await?;
-    Ok(render(&app, "page.html", &PagePage { layout, post: view })?.into_response())
+    let mut topics = vec![Topic::Post(page.summary.id)];
+    topics.extend(page.downloads.iter().map(|d| Topic::Download(d.id)));
+    render_page(&app, "page.html", &PagePage { layout, post: view }, topics)
 }

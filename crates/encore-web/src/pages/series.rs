@@ -4,15 +4,13 @@ use crate::{
     error::{Error, Result},
     extract::{CurrentSite, Params},
     meta,
-    pages::render,
+    pages::render_page,
     state::AppState,
     views::Layout,
 };
-use axum::{
-    extract::State,
-    response::{IntoResponse, Response},
-};
+use axum::{extract::State, response::Response};
 use encore_core::{
+    change::Topic,
     series::{Series, SeriesPart},
     slug,
 };
@@ -53,7 +51,8 @@ pub async fn show(
     let path = series.path();
     let head = meta::page_head(&site, Some(&series.title), &series.description, &path);
     let layout = Layout::load(&app, &site, &path, head, now).await?;
-    Ok(render(
+    let topics = parts.iter().map(|p| Topic::Post(p.id)).collect();
+    render_page(
         &app,
         "series.html",
         &SeriesPage {
@@ -61,6 +60,6 @@ pub async fn show(
             series,
             parts,
         },
-    )?
-    .into_response())
+        topics,
+    )
 }

@@ -6,7 +6,7 @@ use crate::{
     pages::lists::{ListSpec, render_first, render_list},
     state::AppState,
 };
-use axum::{extract::State, response::Response};
+use axum::{extract::State, http::Uri, response::Response};
 use encore_core::{address, site::Site, slug};
 use encore_store::posts::PostFilter;
 
@@ -57,9 +57,10 @@ pub async fn category(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params(slug): Params<String>,
+    uri: Uri,
 ) -> Result<Response> {
     let spec = category_spec(&app, &site, &slug).await?;
-    render_first(&app, &site, spec).await
+    render_first(&app, &site, spec, &uri).await
 }
 
 /// `GET /category/{slug}/page/{n}`.
@@ -67,9 +68,10 @@ pub async fn category_page(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params((slug, n)): Params<(String, u32)>,
+    uri: Uri,
 ) -> Result<Response> {
     let spec = category_spec(&app, &site, &slug).await?;
-    render_list(&app, &site, spec, n).await
+    render_list(&app, &site, spec, n, &uri).await
 }
 
 /// `GET /tag/{slug}`.
@@ -77,9 +79,10 @@ pub async fn tag(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params(slug): Params<String>,
+    uri: Uri,
 ) -> Result<Response> {
     let spec = tag_spec(&app, &site, &slug).await?;
-    render_first(&app, &site, spec).await
+    render_first(&app, &site, spec, &uri).await
 }
 
 /// `GET /tag/{slug}/page/{n}`.
@@ -87,7 +90,8 @@ pub async fn tag_page(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params((slug, n)): Params<(String, u32)>,
+    uri: Uri,
 ) -> Result<Response> {
     let spec = tag_spec(&app, &site, &slug).await?;
-    render_list(&app, &site, spec, n).await
+    render_list(&app, &site, spec, n, &uri).await
 }

@@ -80,32 +80,69 @@ async fn a_download_arrives_whole_with_its_checksum_and_is_counted(backend: Test
         "the bytes match the published checksum"
     );
 
+    // The same reader again within the hour is the same download; another reader is another.
     app.get(&download).await.bytes().await.unwrap();
+    assert!(app.page(&post).await.contains("downloaded 1 time"));
+    app.request(Method::GET, &download)
+        .header(header::USER_AGENT, "another reader's browser")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert!(
         app.page(&post).await.contains("downloaded 2 times"),
-        "each download is counted"
+        "each reader's download is counted"
     );
 }
 
 async fn ranges_resume_a_download_without_counting_it_again(backend: TestBackend) {
     let app = TestApp::spawn(backend).await;
     let (post, download, sha) = post_with_file(&app, false).await;
-    let first = app
+    // A probe (a player or download manager checking the file) is not a download.
+    let probe = app
         .request(Method::GET, &download)
-        .header(header::RANGE, "bytes=0-9")
+        .header(header::RANGE, "bytes=0-0")
         .send()
         .await
         .unwrap();
-    assert_eq!(first.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(probe.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(probe.bytes().await.unwrap().len(), 1);
+    assert!(app.page(&post).await.contains("downloaded 0 times"));
+    let first = app
+        .request(Method::GET, &download)
+        .header(header::RANGE, "BYTES=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        first.status(),
+        StatusCode::PARTIAL_CONTENT,
+        "the unit's case does not matter"
+    );
     assert_eq!(
         first.headers()[header::CONTENT_RANGE],
         format!("bytes 0-9/{}", CONTENT.len()).as_str()
     );
     let mut joined = first.bytes().await.unwrap().to_vec();
+    assert!(
+        app.page(&post).await.contains("downloaded 0 times"),
+        "ten bytes of the file's start is still a probe"
+    );
+    let whole = app
+        .request(Method::GET, &download)
+        .header(header::RANGE, "bytes=0-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), CONTENT);
     let rest = app
         .request(Method::GET, &download)
         .header(header::RANGE, "bytes=10-")
         .header(header::IF_RANGE, format!("\"{sha}\""))
+        // Another browser, so only the rule for resumed parts keeps this from counting.
+        .header(header::USER_AGENT, "a download manager")
         .send()
         .await
         .unwrap();

@@ -6,7 +6,9 @@ mod support;
 
 mod addresses;
 mod archives;
+mod cache;
 mod downloads;
+mod hostile;
 mod posts;
 mod security;
 mod sites;

@@ -304,18 +304,37 @@ async fn old_and_trailing_slash_addresses_redirect_to_the_canonical_one(backend:
             "/2026/09/19/rocky-iv".to_owned()
         )
     );
+    // Built on the site's own address, never on what the request said.
     let slashed = app.get("/2026/09/19/rocky-iv/").await;
-    assert_eq!(location(&slashed), "/2026/09/19/rocky-iv");
+    assert_eq!(
+        location(&slashed),
+        format!("{}/2026/09/19/rocky-iv", app.base)
+    );
     let with_query = app.get("/2026/?utm=x").await;
-    assert_eq!(location(&with_query), "/2026?utm=x");
-    // Never an open redirect: `//evil.example/` must not become `Location: //evil.example`.
+    assert_eq!(location(&with_query), format!("{}/2026?utm=x", app.base));
+    // Never an open redirect: `//evil.example/` stays on this site.
     let sneaky = app.get("//evil.example/").await;
     assert!(
-        !location(&sneaky).starts_with("//"),
+        location(&sneaky).starts_with(&format!("{}/", app.base)),
         "{}",
         location(&sneaky)
     );
-    assert_eq!(sneaky.status(), StatusCode::NOT_FOUND);
+    // Non-canonical spellings of an address redirect to the one spelling.
+    for (path, canonical) in [
+        ("/2026/9", "/2026/09"),
+        ("/2026/009", "/2026/09"),
+        ("/page/01", "/"),
+        ("/2026/9/19/rocky-iv", "/2026/09/19/rocky-iv"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(
+            (response.status(), location(&response)),
+            (StatusCode::PERMANENT_REDIRECT, canonical.to_owned()),
+            "{path}"
+        );
+    }
+    // Signs are not digits: no such address.
+    assert_eq!(app.get("/2026/+9").await.status(), StatusCode::NOT_FOUND);
 }
 
 async fn pages_live_at_the_root_beside_year_archives(backend: TestBackend) {

@@ -14,6 +14,7 @@ encore_store::backend_tests!(
     theme_paths_cannot_climb_out_of_the_theme_directory,
     a_database_outage_answers_503_with_retry_after,
     theme_files_are_typed_by_their_extension,
+    metrics_are_for_this_machine_or_the_token_holder,
 );
 
 async fn every_response_carries_security_headers(backend: TestBackend) {
@@ -154,12 +155,12 @@ async fn links_never_come_from_a_forged_host(backend: TestBackend) {
             "JSON-LD link {url} is not on the stored address"
         );
     }
-    // Redirects stay on the site too: a stale date and a trailing slash.
-    for stale in ["/2001/01/01/rocky-iv".to_owned(), format!("{path}/")] {
-        let response = forged(stale.clone()).await.unwrap();
-        assert!(response.status().is_redirection(), "{stale}");
-        assert_eq!(location(&response), path, "{stale}");
-    }
+    // Redirects stay on the site too: a stale date (relative) and a trailing slash (absolute,
+    // on the stored address).
+    let response = forged("/2001/01/01/rocky-iv".to_owned()).await.unwrap();
+    assert_eq!(location(&response), path);
+    let response = forged(format!("{path}/")).await.unwrap();
+    assert_eq!(location(&response), format!("{}{path}", app.base));
 }
 
 async fn theme_paths_cannot_climb_out_of_the_theme_directory(backend: TestBackend) {
@@ -215,7 +216,11 @@ async fn a_database_outage_answers_503_with_retry_after(backend: TestBackend) {
         .await;
     assert!(app.page("/").await.contains("Rocky IV"));
     app.outage().await;
-    for path in ["/", "/healthz", "/category/none"] {
+    // A page in the page cache is still served: readers of a popular post see it.
+    let cached = app.get("/").await;
+    assert_eq!(cached.status(), StatusCode::OK);
+    assert_eq!(cached.headers()["x-encore-cache"], "hit");
+    for path in ["/page/2", "/healthz", "/category/none"] {
         let response = app.get(path).await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
         assert_eq!(response.headers()[header::RETRY_AFTER], "5", "{path}");
@@ -248,4 +253,60 @@ async fn theme_files_are_typed_by_their_extension(backend: TestBackend) {
             "nosniff"
         );
     }
+}
+
+async fn metrics_are_for_this_machine_or_the_token_holder(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    PostBuilder::new(&app.site, &app.author, "Rocky IV")
+        .publish(&app.app)
+        .await;
+    app.get("/").await;
+    app.get("/").await;
+    app.get("/no-such-page").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = response.text().await.unwrap();
+    for needle in [
+        "encore_http_requests_total{",
+        "route=\"/\"",
+        "status=\"404\"",
+        "encore_http_request_duration_seconds_bucket{",
+        "encore_page_cache_total{result=\"hit\"}",
+        "encore_page_cache_total{result=\"miss\"}",
+        "encore_page_cache_bytes",
+        "encore_db_pool_connections",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle} missing from /metrics:\n{text}"
+        );
+    }
+
+    let mut settings = encore_web::Settings::new(10);
+    settings.metrics_token = Some("s3cret-token".into());
+    let guarded = TestApp::spawn_with_settings(backend, settings).await;
+    assert_eq!(
+        guarded.get("/metrics").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let wrong = guarded
+        .request(reqwest::Method::GET, "/metrics")
+        .header(header::AUTHORIZATION, "Bearer guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    let right = guarded
+        .request(reqwest::Method::GET, "/metrics")
+        .header(header::AUTHORIZATION, "Bearer s3cret-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
 }

@@ -39,17 +39,32 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: TestBackend, posts_per_page: u32) -> TestApp {
-        Self::start(TestStore::new(backend).await, posts_per_page, None).await
+        Self::start(
+            TestStore::new(backend).await,
+            Settings::new(posts_per_page),
+            None,
+        )
+        .await
+    }
+
+    /// Starts a server with these settings.
+    pub async fn spawn_with_settings(backend: TestBackend, settings: Settings) -> TestApp {
+        Self::start(TestStore::new(backend).await, settings, None).await
     }
 
     /// Starts a server whose theme files are overridden from `dir`.
     pub async fn spawn_themed(backend: TestBackend, dir: std::path::PathBuf) -> TestApp {
-        Self::start(TestStore::new(backend).await, 10, Some(dir)).await
+        Self::start(TestStore::new(backend).await, Settings::new(10), Some(dir)).await
     }
 
     /// Starts a server whose database [`TestApp::outage`] can take away.
     pub async fn spawn_for_outage(backend: TestBackend) -> TestApp {
-        Self::start(TestStore::for_outage(backend).await, 10, None).await
+        Self::start(
+            TestStore::for_outage(backend).await,
+            Settings::new(10),
+            None,
+        )
+        .await
     }
 
     /// Takes the database away (see [`TestStore::outage`]).
@@ -59,7 +74,7 @@ impl TestApp {
 
     async fn start(
         db: TestStore,
-        posts_per_page: u32,
+        settings: Settings,
         theme_dir: Option<std::path::PathBuf>,
     ) -> TestApp {
         let store = db.store.clone();
@@ -76,16 +91,17 @@ impl TestApp {
         .validate()
         .unwrap();
         let clock = Clock::manual(fixtures::now());
-        let app = App::new(store.clone(), clock.clone());
+        // Download counts reach pages at once here; the delay that keeps popular pages cached is
+        // tested on its own.
+        let options = encore_app::Options {
+            announce_counts_every: std::time::Duration::ZERO,
+        };
+        let app = App::with_options(store.clone(), clock.clone(), options);
         let (site, _) = encore_app::sites::ensure_default_site(&app, new, &Default::default())
             .await
             .unwrap();
         let author = fixtures::author(&store, &site, "marty").await;
-        let state = AppState::new(
-            app.clone(),
-            Theme::new(theme_dir),
-            Settings { posts_per_page },
-        );
+        let state = AppState::new(app.clone(), Theme::new(theme_dir), settings);
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(encore_web::serve(listener, state, async {
             let _ = stopped.await;

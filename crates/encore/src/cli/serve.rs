@@ -2,7 +2,7 @@
 
 use crate::{cli, config::Config, demo};
 use anyhow::Context;
-use encore_web::{AppState, Settings, Theme};
+use encore_web::{AppState, Theme};
 use tokio::net::TcpListener;
 
 /// Title of the default site when the configuration names none.
@@ -44,13 +44,7 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let theme = Theme::new(config.theme_dir.clone());
     let feed = encore_app::feed::spawn(app.clone()).await?;
-    let state = AppState::new(
-        app.clone(),
-        theme,
-        Settings {
-            posts_per_page: config.posts_per_page,
-        },
-    );
+    let state = AppState::new(app.clone(), theme, config.web_settings()?);
     let mut app = encore_web::router(state);
     let mut flusher = None;
     if !config.spam_path.is_empty() {
@@ -71,9 +65,8 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
         site.title, site.base_url
     );
     tracing::info!(%bound, database = %encore_store::redact_url(&config.database_url()), "serving");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(cli::shutdown_signal())
-        .await?;
+    let limits = config.web_settings()?.limits;
+    encore_web::serve_router(listener, app, limits, cli::shutdown_signal()).await?;
     if let Some(flusher) = flusher {
         flusher.stop().await;
     }

@@ -78,6 +78,11 @@ async fn check_rocky_iv(server: &Server) -> String {
 
 /// Downloads the file the Rocky IV page offers and checks it against the published checksum.
 async fn download(server: &Server, post: &str) -> (String, String) {
+    download_as(server, post, "Mozilla/5.0 (a reader)").await
+}
+
+/// Downloads the file as a reader whose browser says `agent` (one reader's repeats count once).
+async fn download_as(server: &Server, post: &str, agent: &str) -> (String, String) {
     let html = server.page(post).await;
     let href = between(&html, "class=\"download-name\" href=\"", "\"")
         .unwrap()
@@ -85,7 +90,12 @@ async fn download(server: &Server, post: &str) -> (String, String) {
     let sha = between(&html, "SHA-256 <code>", "</code>")
         .unwrap()
         .to_owned();
-    let response = server.get(&href).await;
+    let response = crate::support::client()
+        .get(format!("{}{href}", server.url))
+        .header("user-agent", agent)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let bytes = response.bytes().await.unwrap();
     assert_eq!(hex::encode(Sha256::digest(&bytes)), sha);
@@ -137,8 +147,8 @@ async fn an_acknowledged_download_survives_a_crash(backend: TestBackend) {
     let home = Home::new(backend).await;
     let server = Server::start(demo_in(&home));
     let post = check_rocky_iv(&server).await;
-    for _ in 0..3 {
-        download(&server, &post).await;
+    for reader in ["first reader", "second reader", "third reader"] {
+        download_as(&server, &post, reader).await;
     }
     // SIGKILL: no shutdown, no flush, no goodbye.
     server.crash();

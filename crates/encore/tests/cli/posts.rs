@@ -101,6 +101,21 @@ async fn post_files_round_trip_and_a_running_server_shows_each_change(backend: T
         "{list}"
     );
 
+    // Both pages get into the server's page cache (once the server has read the change record of
+    // the `post add` above, at most a quarter second later); the edits below come from other
+    // processes.
+    for page in ["/", path] {
+        within_a_second(&server, page, |status, _| status == 200).await;
+        let started = Instant::now();
+        while server.get(page).await.headers()["x-encore-cache"] != "hit" {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "{page} is not cached"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     // Export, edit the file, read it back: the same post, changed.
     let exported = encore_ok(&home, &["post", "export", &id, "--dir", "out"]);
     assert!(exported.contains("rocky-iv.md"), "{exported}");

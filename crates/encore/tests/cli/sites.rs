@@ -156,3 +156,92 @@ fn site_set_refuses_bad_values_with_the_field_named() {
         assert!(text(&out.stderr).contains(field), "{}", text(&out.stderr));
     }
 }
+
+/// An edit written by another process reaches the page caches of both nodes within a second.
+#[tokio::test]
+async fn an_edit_reaches_every_nodes_page_cache_within_a_second() {
+    let home = Home::new(TestBackend::Postgres).await;
+    let node = || {
+        let mut cmd = home.encore();
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+        Server::start(cmd)
+    };
+    let (a, b) = (node(), node());
+    let mut cmd = home.encore();
+    cmd.args([
+        "user",
+        "add",
+        "--username",
+        "marty",
+        "--email",
+        "marty@example.org",
+        "--password-stdin",
+    ]);
+    assert!(run(cmd, "a long enough passphrase\n").status.success());
+    let file = home.path().join("post.md");
+    std::fs::write(
+        &file,
+        "+++\ntitle = \"Side A\"\nstatus = \"published\"\ndate = 2026-09-19T09:30:00Z\n+++\nFirst pressing.\n",
+    )
+    .unwrap();
+    let mut cmd = home.encore();
+    cmd.args(["post", "add", "post.md"]);
+    let out = run(cmd, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let id = between(&text(&out.stdout), "Created post ", " at ")
+        .unwrap()
+        .to_owned();
+    let path = "/2026/09/19/side-a";
+    for server in [&a, &b] {
+        // Wait for the new post to appear (it is new: nothing was cached yet), then cache it.
+        let started = Instant::now();
+        while server.get(path).await.status() != 200 {
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "{} never showed it",
+                server.url
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for page in ["/", path] {
+            let started = Instant::now();
+            while server.get(page).await.headers()["x-encore-cache"] != "hit" {
+                assert!(
+                    started.elapsed() < Duration::from_secs(1),
+                    "{page} is not cached"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    std::fs::write(
+        &file,
+        "+++\ntitle = \"Side A\"\nslug = \"side-a\"\nstatus = \"published\"\ndate = 2026-09-19T09:30:00Z\n+++\nSecond pressing, remastered.\n",
+    )
+    .unwrap();
+    let mut cmd = home.encore();
+    cmd.args(["post", "edit", &id, "post.md"]);
+    assert!(run(cmd, "").status.success());
+    let edited = Instant::now();
+    for server in [&a, &b] {
+        loop {
+            if server
+                .page(path)
+                .await
+                .contains("Second pressing, remastered.")
+            {
+                break;
+            }
+            assert!(
+                edited.elapsed() < Duration::from_secs(1),
+                "{} still shows the old text a second later",
+                server.url
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            server.page("/").await.contains("Second pressing"),
+            "the home page's teaser too"
+        );
+    }
+}
