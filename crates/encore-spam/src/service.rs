@@ -580,11 +580,41 @@ impl Service {
         let spam = self.inner.store.spam();
         let row = spam.key(api_key).await?.ok_or(StoreError::NotFound)?;
         spam.block(row.id, kind, value, self.now()).await?;
+        self.reread(api_key);
+        Ok(())
+    }
+
+    /// Removes a blocklist entry of a key; [`StoreError::NotFound`] when it was not there.
+    pub async fn unblock(
+        &self,
+        api_key: &str,
+        kind: BlockKind,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        let spam = self.inner.store.spam();
+        let row = spam.key(api_key).await?.ok_or(StoreError::NotFound)?;
+        spam.unblock(row.id, kind, value).await?;
+        self.reread(api_key);
+        Ok(())
+    }
+
+    /// Revokes a key: its calls are refused from now on (by other processes within their
+    /// refresh time). [`StoreError::NotFound`] when no active key has this value.
+    pub async fn revoke_key(&self, api_key: &str) -> Result<(), StoreError> {
+        self.inner
+            .store
+            .spam()
+            .revoke_key(api_key, self.now())
+            .await?;
+        self.reread(api_key);
+        Ok(())
+    }
+
+    /// Makes the next call with this key read its state again.
+    fn reread(&self, api_key: &str) {
         if let Some(state) = read(&self.inner.keys).get(api_key) {
-            // Make the next call re-read the list.
             write(&state.row).1 = None;
         }
-        Ok(())
     }
 }
 

@@ -119,10 +119,12 @@ pub(crate) async fn connect(url: &str, pool: &PoolOptions) -> Result<Db, StoreEr
                 .acquire_timeout(pool.acquire_timeout)
                 .connect_with(base.clone())
                 .await?;
+            // A megabyte of page cache per reader (SQLite's default is two): the operating
+            // system caches the file anyway, and the readers' caches add up in the resident size.
             let reader = SqlitePoolOptions::new()
                 .max_connections(pool.max_connections.max(1))
                 .acquire_timeout(pool.acquire_timeout)
-                .connect_with(base.read_only(true))
+                .connect_with(base.read_only(true).pragma("cache_size", "-1024"))
                 .await?;
             Ok(Db::Sqlite { writer, reader })
         }

@@ -68,10 +68,11 @@ pub struct ArchiveYear {
     pub posts: i64,
 }
 
-/// Everything a public post page shows, read in three queries.
+/// Everything a public post page shows, read in two queries.
 #[derive(Debug, Clone)]
 pub struct PostPage {
-    /// The post.
+    /// The post, without its Markdown source (`body` is empty: a reader's page shows
+    /// `body_html`; [`Posts::by_id`] reads the source for editing).
     pub post: Post,
     /// Its series, when it has one.
     pub series: Option<Series>,
@@ -147,13 +148,16 @@ macro_rules! summary_select {
     };
 }
 
-// A single entry: the summary columns plus what only its own page needs, and its series.
+// A single entry: the summary columns plus what only its own page needs, and its series; `$body`
+// is the column that gives the Markdown source (`''` when the page does not need it).
 macro_rules! post_select {
-    () => {
+    ($body:literal) => {
         concat!(
             "SELECT ",
             summary_columns!(),
-            ", p.status, p.body, p.body_html, p.excerpt, p.updated_at, p.series_id, p.series_position, \
+            ", p.status, ",
+            $body,
+            " AS body, p.body_html, p.excerpt, p.updated_at, p.series_id, p.series_position, \
              s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
              FROM posts p JOIN accounts a ON a.id = p.author_id LEFT JOIN series s ON s.id = p.series_id "
         )
@@ -279,15 +283,15 @@ struct ExtraRow {
     n1: Option<i64>,
     n2: Option<i64>,
     n3: Option<i64>,
+    t: Option<DateTime<Utc>>,
 }
 
-/// One row of the query that reads a post's series parts and neighbours at once.
-#[derive(sqlx::FromRow)]
-struct NearbyRow {
-    role: String,
-    ord: i64,
-    #[sqlx(flatten)]
-    link: LinkRow,
+/// A post's public series parts and neighbours.
+#[derive(Default)]
+struct Nearby {
+    parts: Vec<SeriesPart>,
+    older: Option<PostLink>,
+    newer: Option<PostLink>,
 }
 
 /// A value bound to a list query, in order.
@@ -492,7 +496,7 @@ impl Posts<'_> {
 
     /// A public post or page by kind and slug, with everything its page shows: the post (with
     /// its categories, tags, tracks and downloads), its series with the public parts, and its
-    /// public neighbours. Three queries.
+    /// public neighbours. Two queries.
     pub async fn public_page(
         &self,
         site: SiteId,
@@ -501,7 +505,8 @@ impl Posts<'_> {
         now: DateTime<Utc>,
     ) -> Result<Option<PostPage>> {
         const SQL: &str = concat!(
-            post_select!(),
+            // A reader's page shows the stored HTML; the Markdown source stays in the database.
+            post_select!("''"),
             "WHERE p.site_id = $1 AND p.kind = $2 AND p.slug = $3 AND ",
             crate::public!("p", "$4")
         );
@@ -516,22 +521,20 @@ impl Posts<'_> {
             return Ok(None);
         };
         let series = row.series();
-        let extras = self.extras(site, row.summary.id).await?;
-        let (parts, older, newer) = if kind == PostKind::Post {
-            self.nearby(site, &row, now).await?
-        } else {
-            (Vec::new(), None, None)
-        };
+        // A dated post also shows its series parts and neighbours; they come in the same query.
+        let nearby_of = (kind == PostKind::Post).then_some(now);
+        let (extras, nearby) = self.extras(site, &row, nearby_of).await?;
         Ok(Some(PostPage {
             post: assemble(row, extras)?,
             series,
-            parts,
-            older,
-            newer,
+            parts: nearby.parts,
+            older: nearby.older,
+            newer: nearby.newer,
         }))
     }
 
-    /// A public post or page by kind and slug (see [`Posts::public_page`] for its neighbours).
+    /// A public post or page by kind and slug, as its page shows it (without its Markdown source;
+    /// see [`Posts::public_page`] for its neighbours).
     pub async fn public_by_slug(
         &self,
         site: SiteId,
@@ -547,7 +550,7 @@ impl Posts<'_> {
 
     /// Any entry of a site by id, whatever its status (for authors, editors and tests).
     pub async fn by_id(&self, site: SiteId, id: PostId) -> Result<Option<Post>> {
-        const SQL: &str = concat!(post_select!(), "WHERE p.site_id = $1 AND p.id = $2");
+        const SQL: &str = concat!(post_select!("p.body"), "WHERE p.site_id = $1 AND p.id = $2");
         let row: Option<PostRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
             .bind(id.0)
@@ -555,39 +558,97 @@ impl Posts<'_> {
             .await)?;
         match row {
             Some(row) => {
-                let extras = self.extras(site, row.summary.id).await?;
+                let (extras, _) = self.extras(site, &row, None).await?;
                 Ok(Some(assemble(row, extras)?))
             }
             None => Ok(None),
         }
     }
 
-    /// A post's categories, tags, tracks and downloads, in one query: the four lists are one
-    /// `UNION ALL` whose columns each branch fills in its own way.
-    async fn extras(&self, site: SiteId, post: i64) -> Result<Extras> {
-        const SQL: &str = "\
-            SELECT 'c' AS what, c.id, c.slug AS a, c.name AS b, c.description AS c, '' AS d, \
-                   CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3 \
-              FROM post_categories pc JOIN categories c ON c.id = pc.category_id WHERE pc.post_id = $1 \
-            UNION ALL \
-            SELECT 't', t.id, t.slug, t.name, '', '', NULL, NULL, NULL \
-              FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1 \
-            UNION ALL \
-            SELECT 'k', position, artist, title, '', '', duration_seconds, NULL, NULL \
-              FROM tracks WHERE post_id = $1 \
-            UNION ALL \
-            SELECT 'd', d.id, d.file_name, d.content_type, d.sha256, d.storage_key, d.byte_size, \
-                   d.download_count, pd.position \
-              FROM post_downloads pd JOIN downloads d ON d.id = pd.download_id \
-              WHERE pd.post_id = $1 AND d.site_id = $2";
-        let rows: Vec<ExtraRow> = read!(self.store, |pool| sqlx::query_as(SQL)
-            .bind(post)
-            .bind(site.0)
-            .fetch_all(pool)
-            .await)?;
+    /// A post's categories, tags, tracks and downloads, in one query: the lists are one
+    /// `UNION ALL` whose columns each branch fills in its own way. With `nearby_of` (now), the same
+    /// query also brings the post's public series parts and its public neighbours in time.
+    async fn extras(
+        &self,
+        site: SiteId,
+        row: &PostRow,
+        nearby_of: Option<DateTime<Utc>>,
+    ) -> Result<(Extras, Nearby)> {
+        // $1 post, $2 site; with neighbours also $3 now, $4 series, $5 the post's time.
+        macro_rules! extras_sql {
+            () => {
+                "SELECT 'c' AS what, c.id, c.slug AS a, c.name AS b, c.description AS c, '' AS d, \
+                        CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, \
+                        CAST(NULL AS TIMESTAMPTZ) AS t \
+                   FROM post_categories pc JOIN categories c ON c.id = pc.category_id WHERE pc.post_id = $1 \
+                 UNION ALL \
+                 SELECT 't', t.id, t.slug, t.name, '', '', NULL, NULL, NULL, NULL \
+                   FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1 \
+                 UNION ALL \
+                 SELECT 'k', position, artist, title, '', '', duration_seconds, NULL, NULL, NULL \
+                   FROM tracks WHERE post_id = $1 \
+                 UNION ALL \
+                 SELECT 'd', d.id, d.file_name, d.content_type, d.sha256, d.storage_key, d.byte_size, \
+                        d.download_count, pd.position, NULL \
+                   FROM post_downloads pd JOIN downloads d ON d.id = pd.download_id \
+                   WHERE pd.post_id = $1 AND d.site_id = $2"
+            };
+        }
+        // The neighbours' columns: id, slug, title, kind, then the place in the series and the
+        // time. `+p.site_id` keeps SQLite on the series index for the parts (the stream index
+        // would walk every public post of the site).
+        const WITH_NEARBY: &str = concat!(
+            extras_sql!(),
+            " UNION ALL SELECT 'part', p.id, p.slug, p.title, p.kind, '', p.series_position, NULL, NULL, p.published_at \
+               FROM posts p WHERE p.series_id = $4 AND +p.site_id = $2 AND p.kind = 'post' AND ",
+            crate::public!("p", "$3"),
+            " UNION ALL SELECT * FROM (SELECT 'older' AS what, p.id, p.slug AS a, p.title AS b, p.kind AS c, '' AS d, \
+                 CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, p.published_at AS t \
+               FROM posts p WHERE p.site_id = $2 AND p.kind = 'post' AND ",
+            crate::public!("p", "$3"),
+            " AND (p.published_at, p.id) < ($5, $1) ORDER BY p.published_at DESC, p.id DESC LIMIT 1) o \
+             UNION ALL SELECT * FROM (SELECT 'newer' AS what, p.id, p.slug AS a, p.title AS b, p.kind AS c, '' AS d, \
+                 CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, p.published_at AS t \
+               FROM posts p WHERE p.site_id = $2 AND p.kind = 'post' AND ",
+            crate::public!("p", "$3"),
+            " AND (p.published_at, p.id) > ($5, $1) ORDER BY p.published_at, p.id LIMIT 1) n"
+        );
+        const ALONE: &str = extras_sql!();
+        let post = row.summary.id;
+        let nearby_of = nearby_of.zip(row.summary.published_at);
+        let rows: Vec<ExtraRow> = read!(self.store, |pool| {
+            match nearby_of {
+                Some((now, at)) => {
+                    sqlx::query_as(WITH_NEARBY)
+                        .bind(post)
+                        .bind(site.0)
+                        .bind(now)
+                        .bind(row.series_id)
+                        .bind(at)
+                        .fetch_all(pool)
+                        .await
+                }
+                None => {
+                    sqlx::query_as(ALONE)
+                        .bind(post)
+                        .bind(site.0)
+                        .fetch_all(pool)
+                        .await
+                }
+            }
+        })?;
         let mut extras = Extras::default();
+        let mut nearby = Nearby::default();
         let mut downloads = Vec::new();
+        let mut parts = Vec::new();
         for row in rows {
+            let link = |row: ExtraRow| LinkRow {
+                id: row.id,
+                kind: row.c,
+                slug: row.a,
+                title: row.b,
+                published_at: row.t,
+            };
             match row.what.as_str() {
                 "c" => extras.categories.push(
                     CategoryRow {
@@ -612,22 +673,23 @@ impl Posts<'_> {
                     title: row.b,
                     duration_seconds: row.n1.and_then(|d| u32::try_from(d).ok()),
                 }),
-                "d" => {
-                    downloads.push((
-                        row.n3.unwrap_or_default(),
-                        DownloadRow {
-                            id: row.id,
-                            file_name: row.a,
-                            content_type: row.b,
-                            sha256: row.c,
-                            storage_key: row.d,
-                            byte_size: row.n1.unwrap_or_default(),
-                            download_count: row.n2.unwrap_or_default(),
-                        }
-                        .into_download(),
-                    ));
-                }
-                other => return Err(corrupt(format!("unexpected extra row {other:?}"))),
+                "d" => downloads.push((
+                    row.n3.unwrap_or_default(),
+                    DownloadRow {
+                        id: row.id,
+                        file_name: row.a,
+                        content_type: row.b,
+                        sha256: row.c,
+                        storage_key: row.d,
+                        byte_size: row.n1.unwrap_or_default(),
+                        download_count: row.n2.unwrap_or_default(),
+                    }
+                    .into_download(),
+                )),
+                "part" => parts.push((row.n1.unwrap_or_default(), link(row).into_link())),
+                "older" => nearby.older = Some(link(row).into_link()),
+                "newer" => nearby.newer = Some(link(row).into_link()),
+                other => return Err(corrupt(format!("unexpected row {other:?}"))),
             }
         }
         extras.categories.sort_by(|a, b| a.name.cmp(&b.name));
@@ -635,64 +697,16 @@ impl Posts<'_> {
         extras.tracks.sort_by_key(|t| t.position);
         downloads.sort_by_key(|(position, _)| *position);
         extras.downloads = downloads.into_iter().map(|(_, d)| d).collect();
-        Ok(extras)
-    }
-
-    /// A post's series parts (public, in reading order) and its public neighbours in time, in one
-    /// query.
-    async fn nearby(
-        &self,
-        site: SiteId,
-        row: &PostRow,
-        now: DateTime<Utc>,
-    ) -> Result<(Vec<SeriesPart>, Option<PostLink>, Option<PostLink>)> {
-        const SQL: &str = concat!(
-            "SELECT 'part' AS role, p.series_position AS ord, p.id, p.kind, p.slug, p.title, p.published_at \
-               FROM posts p WHERE p.series_id = $3 AND ",
-            public_posts!(),
-            " UNION ALL SELECT * FROM (SELECT 'older' AS role, CAST(0 AS BIGINT) AS ord, p.id, p.kind, p.slug, p.title, p.published_at \
-               FROM posts p WHERE ",
-            public_posts!(),
-            " AND (p.published_at, p.id) < ($4, $5)",
-            newest_first!(),
-            "LIMIT 1) o UNION ALL SELECT * FROM (SELECT 'newer' AS role, CAST(0 AS BIGINT) AS ord, p.id, p.kind, p.slug, p.title, p.published_at \
-               FROM posts p WHERE ",
-            public_posts!(),
-            " AND (p.published_at, p.id) > ($4, $5) ORDER BY p.published_at, p.id LIMIT 1) n"
-        );
-        let Some(at) = row.summary.published_at else {
-            return Ok((Vec::new(), None, None));
-        };
-        let rows: Vec<NearbyRow> = read!(self.store, |pool| sqlx::query_as(SQL)
-            .bind(site.0)
-            .bind(now)
-            .bind(row.series_id)
-            .bind(at)
-            .bind(row.summary.id)
-            .fetch_all(pool)
-            .await)?;
-        let (mut parts, mut older, mut newer) = (Vec::new(), None, None);
-        for r in rows {
-            match r.role.as_str() {
-                "part" => parts.push((r.ord, r.link)),
-                "older" => older = Some(r.link.into_link()),
-                "newer" => newer = Some(r.link.into_link()),
-                other => return Err(corrupt(format!("unexpected nearby row {other:?}"))),
-            }
-        }
-        parts.sort_by_key(|(ord, _)| *ord);
-        let parts = parts
+        parts.sort_by_key(|(place, _)| *place);
+        nearby.parts = parts
             .into_iter()
-            .map(|(_, link)| {
-                let link = link.into_link();
-                SeriesPart {
-                    id: link.id,
-                    title: link.title,
-                    path: link.path,
-                }
+            .map(|(_, link)| SeriesPart {
+                id: link.id,
+                title: link.title,
+                path: link.path,
             })
             .collect();
-        Ok((parts, older, newer))
+        Ok((extras, nearby))
     }
 
     /// The site's public pages, by title, for the navigation menu.

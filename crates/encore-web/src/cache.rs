@@ -15,9 +15,8 @@
 use crate::state::AppState;
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::Request,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 use bytes::Bytes;
@@ -104,27 +103,54 @@ impl Freshness {
 /// One cached page.
 #[derive(Debug)]
 pub struct Entry {
+    site: SiteId,
+    path: String,
+    route: &'static str,
     born: u64,
     topics: Vec<Topic>,
-    etag: String,
     last_modified: DateTime<Utc>,
+    last_modified_header: HeaderValue,
     content_type: HeaderValue,
-    identity: Bytes,
-    gzip: Bytes,
-    brotli: Bytes,
+    identity: Variant,
+    gzip: Option<Variant>,
+    brotli: Option<Variant>,
+}
+
+/// The page in one encoding, with its headers made once.
+#[derive(Debug)]
+struct Variant {
+    bytes: Bytes,
+    etag: HeaderValue,
+    length: HeaderValue,
+}
+
+impl Variant {
+    fn new(bytes: Bytes, etag: &str) -> Variant {
+        Variant {
+            etag: HeaderValue::from_str(etag).unwrap_or_else(|_| HeaderValue::from_static("\"\"")),
+            length: HeaderValue::from(bytes.len()),
+            bytes,
+        }
+    }
 }
 
 impl Entry {
     fn weight(&self) -> u32 {
-        let bytes = self.identity.len() + self.gzip.len() + self.brotli.len() + 256;
-        u32::try_from(bytes).unwrap_or(u32::MAX)
+        let variants = [
+            Some(&self.identity),
+            self.gzip.as_ref(),
+            self.brotli.as_ref(),
+        ];
+        let bytes: usize = variants.iter().flatten().map(|v| v.bytes.len()).sum();
+        u32::try_from(bytes + 512).unwrap_or(u32::MAX)
     }
 }
 
 /// The cache of one process.
 #[derive(Debug)]
 pub struct PageCache {
-    entries: Option<moka::sync::Cache<(SiteId, String), Arc<Entry>>>,
+    /// By a hash of site and path; the entry keeps both, to tell a collision from a hit.
+    entries: Option<moka::sync::Cache<u64, Arc<Entry>>>,
     freshness: Freshness,
     /// The next scheduled release per site, once looked up (`None` inside: none is scheduled).
     releases: Mutex<HashMap<SiteId, Option<DateTime<Utc>>>>,
@@ -201,8 +227,11 @@ impl PageCache {
 
     fn get(&self, site: SiteId, path: &str) -> Option<Arc<Entry>> {
         let entries = self.entries.as_ref()?;
-        let key = (site, path.to_owned());
+        let key = key(site, path);
         let entry = entries.get(&key)?;
+        if entry.site != site || entry.path != path {
+            return None;
+        }
         if self.freshness.fresh(site, &entry.topics, entry.born) {
             Some(entry)
         } else {
@@ -211,23 +240,48 @@ impl PageCache {
         }
     }
 
-    fn insert(&self, site: SiteId, path: &str, entry: Arc<Entry>) {
+    fn insert(&self, entry: Arc<Entry>) {
         // A change that arrived while the page was being made has already made it stale.
         if let Some(entries) = &self.entries
-            && self.freshness.fresh(site, &entry.topics, entry.born)
+            && self.freshness.fresh(entry.site, &entry.topics, entry.born)
         {
-            entries.insert((site, path.to_owned()), entry);
+            entries.insert(key(entry.site, &entry.path), entry);
+        }
+    }
+}
+
+/// The cache key of a page: a hash of its site and path.
+fn key(site: SiteId, path: &str) -> u64 {
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write_i64(site.0);
+    hasher.write(path.as_bytes());
+    hasher.finish()
+}
+
+/// What the cache needs of a request.
+#[derive(Debug, Clone)]
+pub(crate) struct Head {
+    pub method: Method,
+    pub uri: axum::http::Uri,
+    pub headers: HeaderMap,
+}
+
+impl Head {
+    /// A copy of a request's method, address and headers.
+    pub(crate) fn of(request: &Request) -> Head {
+        Head {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            headers: request.headers().clone(),
         }
     }
 }
 
 /// Whether a request may be answered from (and stored in) the cache.
-fn cacheable_request(request: &Request) -> bool {
-    let method = request.method();
+fn cacheable_request(method: &Method, uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
     if method != Method::GET && method != Method::HEAD {
         return false;
     }
-    let uri = request.uri();
     if uri.query().is_some() {
         return false;
     }
@@ -244,37 +298,67 @@ fn cacheable_request(request: &Request) -> bool {
     {
         return false;
     }
-    !request
-        .headers()
+    !headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .any(|c| c.trim().starts_with(&format!("{SESSION_COOKIE}=")))
+        .any(|c| {
+            c.trim()
+                .strip_prefix(SESSION_COOKIE)
+                .is_some_and(|rest| rest.starts_with('='))
+        })
 }
 
-/// The middleware: serves pages from the cache, stores the ones handlers mark as cacheable, and
-/// gives every page an `ETag` with `If-None-Match` → 304 whether or not it is cached.
-pub async fn layer(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    if !cacheable_request(&request) {
-        metrics::counter!("encore_page_cache_total", "result" => "bypass").increment(1);
-        return next.run(request).await;
+/// The route pattern that answered a request, left in the response for metrics and the cache.
+#[derive(Debug, Clone, Copy)]
+pub struct RoutePattern(pub &'static str);
+
+/// Answers a request from memory alone, if it can: a cacheable request for a page the cache holds
+/// fresh, with the site and its next release already known. Everything else goes to [`through`].
+pub(crate) fn from_memory(app: &AppState, request: &Request) -> Option<(Response, &'static str)> {
+    if !cacheable_request(request.method(), request.uri(), request.headers()) {
+        return None;
     }
-    let site = match request.extensions().get::<crate::extract::CurrentSite>() {
-        Some(current) => Ok(Some(current.0.clone())),
-        None => {
-            app.sites
-                .for_request(
-                    &app.store,
-                    app.cache.freshness(),
-                    request.headers(),
-                    request.uri(),
-                )
-                .await
-        }
-    };
+    let site = app
+        .sites
+        .from_memory(app.cache.freshness(), request.headers(), request.uri())??;
+    let cache = &app.cache;
+    if cache.check_release(site.id, app.clock.now()) {
+        return None;
+    }
+    let entry = cache.get(site.id, request.uri().path())?;
+    metrics::counter!("encore_page_cache_total", "result" => "hit").increment(1);
+    let is_head = request.method() == Method::HEAD;
+    Some((
+        answer(&entry, request.headers(), is_head, "hit"),
+        entry.route,
+    ))
+}
+
+/// The way in for everything [`from_memory`] did not answer: looks the site and its next
+/// release up, serves a hit, or asks `inner` (the router) and keeps what handlers mark as
+/// cacheable. Every page gets an `ETag` with `If-None-Match` → 304, cached or not.
+pub(crate) async fn through(
+    app: AppState,
+    request: Head,
+    inner: impl std::future::Future<Output = Response>,
+) -> Response {
+    if !cacheable_request(&request.method, &request.uri, &request.headers) {
+        metrics::counter!("encore_page_cache_total", "result" => "bypass").increment(1);
+        return inner.await;
+    }
+    let site = app
+        .sites
+        .for_request(
+            &app.store,
+            app.cache.freshness(),
+            &request.headers,
+            &request.uri,
+        )
+        .await;
     let Ok(Some(site)) = site else {
-        return next.run(request).await;
+        return inner.await;
     };
     let cache = &app.cache;
     let now = app.clock.now();
@@ -285,21 +369,27 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
             Err(err) => tracing::warn!(error = %err, "cannot read the next scheduled release"),
         }
     }
-    let path = request.uri().path().to_owned();
-    let is_head = request.method() == Method::HEAD;
-    let headers = request.headers().clone();
-    if let Some(entry) = cache.get(site.id, &path) {
+    let is_head = request.method == Method::HEAD;
+    if let Some(entry) = cache.get(site.id, request.uri.path()) {
         metrics::counter!("encore_page_cache_total", "result" => "hit").increment(1);
-        return answer(&entry, &headers, is_head, "hit");
+        let mut response = answer(&entry, &request.headers, is_head, "hit");
+        response.extensions_mut().insert(RoutePattern(entry.route));
+        return response;
     }
+    let path = request.uri.path().to_owned();
+    let headers = request.headers;
     let born = cache.freshness.born();
-    let response = next.run(request).await;
+    let response = inner.await;
     let Some(PageTopics(topics)) = response.extensions().get::<PageTopics>().cloned() else {
         return response;
     };
     if response.status() != StatusCode::OK {
         return response;
     }
+    let route = response
+        .extensions()
+        .get::<RoutePattern>()
+        .map_or("unmatched", |r| r.0);
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -310,6 +400,8 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
         .cloned()
         .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8"));
     let entry = Arc::new(make_entry(
+        (site.id, path),
+        route,
         born,
         topics,
         now,
@@ -319,7 +411,7 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
     ));
     let mut response = if cache.enabled() {
         metrics::counter!("encore_page_cache_total", "result" => "miss").increment(1);
-        cache.insert(site.id, &path, entry.clone());
+        cache.insert(entry.clone());
         answer(&entry, &headers, is_head, "miss")
     } else {
         answer(&entry, &headers, is_head, "off")
@@ -330,10 +422,14 @@ pub async fn layer(State(app): State<AppState>, request: Request, next: Next) ->
             response.headers_mut().insert(name.clone(), value.clone());
         }
     }
+    response.extensions_mut().insert(RoutePattern(route));
     response
 }
 
+#[allow(clippy::too_many_arguments)]
 fn make_entry(
+    (site, path): (SiteId, String),
+    route: &'static str,
     born: u64,
     topics: Vec<Topic>,
     now: DateTime<Utc>,
@@ -341,21 +437,33 @@ fn make_entry(
     identity: Bytes,
     compress: bool,
 ) -> Entry {
-    let mut hasher = fnv::FnvHasher::default();
-    hasher.write(&identity);
-    let etag = format!("\"{:016x}{:x}\"", hasher.finish(), identity.len());
+    // xxh3: a page is hashed on every uncached request, and FNV's byte at a time was a visible
+    // share of it.
+    let tag = format!(
+        "{:016x}{:x}",
+        xxhash_rust::xxh3::xxh3_64(&identity),
+        identity.len()
+    );
     let (gzip, brotli) = if compress {
-        (gzip(&identity), brotli(&identity))
+        (
+            Some(Variant::new(gzip(&identity), &format!("\"gz-{tag}\""))),
+            Some(Variant::new(brotli(&identity), &format!("\"br-{tag}\""))),
+        )
     } else {
-        (Bytes::new(), Bytes::new())
+        (None, None)
     };
+    let last_modified = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     Entry {
+        site,
+        path,
+        route,
         born,
         topics,
-        etag,
         last_modified: now,
+        last_modified_header: HeaderValue::from_str(&last_modified)
+            .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")),
         content_type,
-        identity,
+        identity: Variant::new(identity, &format!("\"{tag}\"")),
         gzip,
         brotli,
     }
@@ -423,38 +531,20 @@ fn negotiate(headers: &HeaderMap) -> Encoding {
 /// The response for an entry: a 304 when the client has it, else its bytes in the best accepted
 /// encoding (headers only for HEAD).
 fn answer(entry: &Entry, headers: &HeaderMap, is_head: bool, result: &'static str) -> Response {
-    let mut encoding = negotiate(headers);
-    if (encoding == Encoding::Brotli && entry.brotli.is_empty())
-        || (encoding == Encoding::Gzip && entry.gzip.is_empty())
-    {
-        encoding = if entry.gzip.is_empty() {
-            Encoding::Identity
-        } else {
-            Encoding::Gzip
-        };
-    }
-    let (bytes, etag, content_encoding) = match encoding {
-        Encoding::Brotli => (
-            &entry.brotli,
-            entry.etag.replacen('"', "\"br-", 1),
-            Some("br"),
-        ),
-        Encoding::Gzip => (
-            &entry.gzip,
-            entry.etag.replacen('"', "\"gz-", 1),
-            Some("gzip"),
-        ),
-        Encoding::Identity => (&entry.identity, entry.etag.clone(), None),
+    let (variant, content_encoding) = match negotiate(headers) {
+        Encoding::Brotli if entry.brotli.is_some() => (entry.brotli.as_ref(), Some("br")),
+        Encoding::Brotli | Encoding::Gzip if entry.gzip.is_some() => {
+            (entry.gzip.as_ref(), Some("gzip"))
+        }
+        _ => (None, None),
     };
-    let last_modified = entry
-        .last_modified
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
+    let variant = variant.unwrap_or(&entry.identity);
     let not_modified = match headers.get(header::IF_NONE_MATCH) {
         Some(tags) => tags.to_str().is_ok_and(|tags| {
+            let etag = variant.etag.as_bytes();
             tags.split(',')
                 .map(str::trim)
-                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+                .any(|t| t == "*" || t.trim_start_matches("W/").as_bytes() == etag)
         }),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
@@ -462,31 +552,26 @@ fn answer(entry: &Entry, headers: &HeaderMap, is_head: bool, result: &'static st
             .and_then(|v| DateTime::parse_from_rfc2822(&v.replace("GMT", "+0000")).ok())
             .is_some_and(|since| since.with_timezone(&Utc) >= entry.last_modified),
     };
-    let mut builder = Response::builder()
-        .header(header::ETAG, &etag)
-        .header(header::LAST_MODIFIED, &last_modified)
-        .header(header::CACHE_CONTROL, "no-cache")
-        .header(header::VARY, "accept-encoding")
-        .header("x-encore-cache", result);
+    let mut response = Response::new(Body::empty());
+    let out = response.headers_mut();
+    out.insert(header::ETAG, variant.etag.clone());
+    out.insert(header::LAST_MODIFIED, entry.last_modified_header.clone());
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    out.insert("x-encore-cache", HeaderValue::from_static(result));
     if not_modified {
-        return builder
-            .status(StatusCode::NOT_MODIFIED)
-            .body(Body::empty())
-            .unwrap_or_default();
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        return response;
     }
-    builder = builder
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, entry.content_type.clone())
-        .header(header::CONTENT_LENGTH, bytes.len());
+    out.insert(header::CONTENT_TYPE, entry.content_type.clone());
+    out.insert(header::CONTENT_LENGTH, variant.length.clone());
     if let Some(encoding) = content_encoding {
-        builder = builder.header(header::CONTENT_ENCODING, encoding);
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
-    let body = if is_head {
-        Body::empty()
-    } else {
-        Body::from(bytes.clone())
-    };
-    builder.body(body).unwrap_or_default()
+    if !is_head {
+        *response.body_mut() = Body::from(variant.bytes.clone());
+    }
+    response
 }
 
 #[cfg(test)]
@@ -542,6 +627,8 @@ mod tests {
     fn compressed_variants_decompress_to_the_page() {
         let page = "<p>Side A</p>".repeat(200);
         let entry = make_entry(
+            (SiteId(1), "/".into()),
+            "/",
             0,
             vec![],
             Utc::now(),
@@ -549,16 +636,17 @@ mod tests {
             Bytes::from(page.clone()),
             true,
         );
-        assert!(entry.gzip.len() < page.len() / 5 && entry.brotli.len() < page.len() / 5);
+        let (gz, br) = (
+            &entry.gzip.as_ref().unwrap().bytes,
+            &entry.brotli.as_ref().unwrap().bytes,
+        );
+        assert!(gz.len() < page.len() / 5 && br.len() < page.len() / 5);
         let mut unzipped = String::new();
-        std::io::Read::read_to_string(
-            &mut flate2::read::GzDecoder::new(&entry.gzip[..]),
-            &mut unzipped,
-        )
-        .unwrap();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped)
+            .unwrap();
         assert_eq!(unzipped, page);
         let mut unbrotli = Vec::new();
-        brotli::BrotliDecompress(&mut &entry.brotli[..], &mut unbrotli).unwrap();
+        brotli::BrotliDecompress(&mut &br[..], &mut unbrotli).unwrap();
         assert_eq!(unbrotli, page.as_bytes());
     }
 }

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod error;
 pub mod extract;
+pub mod front;
 pub mod memo;
 pub mod meta;
 pub mod metrics;

@@ -52,6 +52,22 @@ impl SiteMap {
         Ok(known.by_host.get(&host).or(known.default.as_ref()).cloned())
     }
 
+    /// The site a request is for, from memory alone: `None` when the sites must be read first.
+    pub fn from_memory(
+        &self,
+        freshness: &Freshness,
+        headers: &HeaderMap,
+        uri: &Uri,
+    ) -> Option<Option<Site>> {
+        let guard = self.known.read().unwrap_or_else(PoisonError::into_inner);
+        let (born, known) = guard.as_ref()?;
+        if !freshness.sites_fresh(*born) {
+            return None;
+        }
+        let host = request_host(headers, uri).unwrap_or_default();
+        Some(known.by_host.get(&host).or(known.default.as_ref()).cloned())
+    }
+
     async fn known(&self, store: &Store, freshness: &Freshness) -> Result<Arc<Known>> {
         if let Some((born, known)) = &*self.known.read().unwrap_or_else(PoisonError::into_inner)
             && freshness.sites_fresh(*born)

@@ -2,100 +2,177 @@
 
 use crate::views::{Head, PostView};
 use encore_core::{series::SeriesNav, site::Site};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Serializes JSON-LD for a `<script type="application/ld+json">` element: `<`, `>` and `&` are
 /// escaped as `\u003c` and so on, so no string in it can close the element.
-pub fn script_json(value: &Value) -> String {
-    value
-        .to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+pub fn script_json<T: Serialize + ?Sized>(value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// schema.org `BlogPosting`, as a typed document (serialized once, without building a tree).
+#[derive(Serialize)]
+struct BlogPosting<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    headline: &'a str,
+    description: &'a str,
+    url: &'a str,
+    #[serde(rename = "mainEntityOfPage")]
+    main_entity_of_page: &'a str,
+    #[serde(rename = "dateModified")]
+    date_modified: &'a str,
+    #[serde(rename = "datePublished", skip_serializing_if = "Option::is_none")]
+    date_published: Option<&'a str>,
+    author: Thing<'a>,
+    publisher: Thing<'a>,
+    #[serde(rename = "articleSection", skip_serializing_if = "Option::is_none")]
+    article_section: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keywords: Option<String>,
+    #[serde(rename = "isPartOf", skip_serializing_if = "Option::is_none")]
+    is_part_of: Option<Thing<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    about: Option<Playlist<'a>>,
+    #[serde(rename = "associatedMedia", skip_serializing_if = "Vec::is_empty")]
+    associated_media: Vec<Media<'a>>,
+}
+
+/// A named thing with an address: a person, an organization, a series.
+#[derive(Serialize)]
+struct Thing<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Playlist<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: String,
+    #[serde(rename = "numTracks")]
+    num_tracks: usize,
+    track: Vec<Recording<'a>>,
+}
+
+#[derive(Serialize)]
+struct Recording<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    position: u32,
+    name: &'a str,
+    #[serde(rename = "byArtist")]
+    by_artist: Group<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Media<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    #[serde(rename = "contentUrl")]
+    content_url: String,
+    #[serde(rename = "encodingFormat")]
+    encoding_format: &'a str,
+    #[serde(rename = "contentSize")]
+    content_size: String,
+    sha256: &'a str,
 }
 
 /// schema.org `BlogPosting` for a post, with its track listing as a `MusicPlaylist` of
-/// `MusicRecording`s and its downloads as `MediaObject`s.
-pub fn blog_posting(site: &Site, post: &PostView, series: Option<&SeriesNav>) -> Value {
-    let mut doc = json!({
-        "@context": "https://schema.org",
-        "@type": "BlogPosting",
-        "headline": post.summary.title,
-        "description": post.summary.excerpt,
-        "url": post.url,
-        "mainEntityOfPage": post.url,
-        "dateModified": post.updated.iso,
-        "author": {
-            "@type": "Person",
-            "name": post.summary.author.name,
-            "url": site.url(&post.summary.author.path),
+/// `MusicRecording`s and its downloads as `MediaObject`s, ready for a script element.
+pub fn blog_posting(site: &Site, post: &PostView, series: Option<&SeriesNav>) -> String {
+    let doc = BlogPosting {
+        context: "https://schema.org",
+        kind: "BlogPosting",
+        headline: &post.summary.title,
+        description: &post.summary.excerpt,
+        url: &post.url,
+        main_entity_of_page: &post.url,
+        date_modified: &post.updated.iso,
+        date_published: post.summary.date.as_ref().map(|d| d.iso.as_str()),
+        author: Thing {
+            kind: "Person",
+            name: &post.summary.author.name,
+            url: site.url(&post.summary.author.path),
         },
-        "publisher": { "@type": "Organization", "name": site.title, "url": site.base_url },
-    });
-    if let Some(date) = &post.summary.date {
-        doc["datePublished"] = json!(date.iso);
-    }
-    if let Some(category) = post.summary.categories.first() {
-        doc["articleSection"] = json!(category.name);
-    }
-    if !post.tags.is_empty() {
-        doc["keywords"] = json!(
+        publisher: Thing {
+            kind: "Organization",
+            name: &site.title,
+            url: site.base_url.clone(),
+        },
+        article_section: post.summary.categories.first().map(|c| c.name.as_str()),
+        keywords: (!post.tags.is_empty()).then(|| {
             post.tags
                 .iter()
                 .map(|t| t.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
-    }
-    if let Some(nav) = series {
-        doc["isPartOf"] = json!({
-            "@type": "CreativeWorkSeries",
-            "name": nav.series.title,
-            "url": site.url(&nav.series.path()),
-        });
-        doc["position"] = json!(nav.number);
-    }
-    if !post.tracks.is_empty() {
-        let tracks: Vec<Value> = post
-            .tracks
-            .iter()
-            .map(|t| {
-                let mut recording = json!({
-                    "@type": "MusicRecording",
-                    "position": t.position,
-                    "name": t.title,
-                    "byArtist": { "@type": "MusicGroup", "name": t.artist },
-                });
-                if let Some(d) = &t.duration_iso {
-                    recording["duration"] = json!(d);
-                }
-                recording
-            })
-            .collect();
-        doc["about"] = json!({
-            "@type": "MusicPlaylist",
-            "name": format!("{} — track listing", post.summary.title),
-            "numTracks": tracks.len(),
-            "track": tracks,
-        });
-    }
-    if !post.downloads.is_empty() {
-        doc["associatedMedia"] = post
+        }),
+        is_part_of: series.map(|nav| Thing {
+            kind: "CreativeWorkSeries",
+            name: &nav.series.title,
+            url: site.url(&nav.series.path()),
+        }),
+        position: series.map(|nav| nav.number),
+        about: (!post.tracks.is_empty()).then(|| Playlist {
+            kind: "MusicPlaylist",
+            name: format!("{} — track listing", post.summary.title),
+            num_tracks: post.tracks.len(),
+            track: post
+                .tracks
+                .iter()
+                .map(|t| Recording {
+                    kind: "MusicRecording",
+                    position: t.position,
+                    name: &t.title,
+                    by_artist: Group {
+                        kind: "MusicGroup",
+                        name: &t.artist,
+                    },
+                    duration: t.duration_iso.as_deref(),
+                })
+                .collect(),
+        }),
+        associated_media: post
             .downloads
             .iter()
-            .map(|d| {
-                json!({
-                    "@type": "MediaObject",
-                    "name": d.file_name,
-                    "contentUrl": site.url(&d.path),
-                    "encodingFormat": d.kind,
-                    "contentSize": format!("{} bytes", d.bytes),
-                    "sha256": d.sha256,
-                })
+            .map(|d| Media {
+                kind: "MediaObject",
+                name: &d.file_name,
+                content_url: site.url(&d.path),
+                encoding_format: &d.kind,
+                content_size: format!("{} bytes", d.bytes),
+                sha256: &d.sha256,
             })
-            .collect();
-    }
-    doc
+            .collect(),
+    };
+    script_json(&doc)
 }
 
 /// The `<head>` of a post page: title, description, canonical link, OpenGraph, JSON-LD.
@@ -124,7 +201,7 @@ pub fn post_head(site: &Site, post: &PostView, series: Option<&SeriesNav>) -> He
         description: post.summary.excerpt.clone(),
         canonical: post.url.clone(),
         meta,
-        jsonld: Some(script_json(&blog_posting(site, post, series))),
+        jsonld: Some(blog_posting(site, post, series)),
     }
 }
 
@@ -193,10 +270,10 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_its_element() {
-        let v = json!({"headline": "</script><script>alert(1)</script> & more"});
+        let v = serde_json::json!({"headline": "</script><script>alert(1)</script> & more"});
         let s = script_json(&v);
         assert!(!s.contains("</script>"), "{s}");
-        let back: Value = serde_json::from_str(&s).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(
             back["headline"],
             "</script><script>alert(1)</script> & more"

@@ -1,19 +1,20 @@
 //! Every route of Encore's web face, in one list, and the layers around them.
 
 use crate::{
-    cache, metrics,
+    front::FrontDoor,
     pages::{archives, assets, authors, downloads, errors, misc, posts, series, taxonomy},
     state::AppState,
 };
 use axum::{
     Router,
     extract::{Request, State},
-    http::{HeaderName, HeaderValue, StatusCode, Version, header},
+    http::{HeaderName, HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
     routing::{MethodRouter, get},
 };
 use std::time::Duration;
+use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer, trace::TraceLayer,
@@ -26,7 +27,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' https: data:; media-src 's
     https://w.soundcloud.com https://bandcamp.com https://open.spotify.com";
 
 /// Every route and its handler, in one list.
-fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/", get(posts::home)),
         ("/page/{n}", get(posts::home_page)),
@@ -46,31 +47,38 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/theme/{*path}", get(assets::get)),
         ("/robots.txt", get(misc::robots)),
         ("/healthz", get(misc::health)),
-        ("/metrics", get(metrics::show)),
+        ("/metrics", get(crate::metrics::show)),
     ]
 }
 
 /// The route patterns, as the router matches them (a test holds `encore_core::address`
-/// against them).
-pub fn patterns() -> Vec<&'static str> {
-    routes().into_iter().map(|(pattern, _)| pattern).collect()
+/// against them; metrics label requests with them).
+pub fn patterns() -> &'static [&'static str] {
+    static PATTERNS: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        routes_table()
+            .into_iter()
+            .map(|(pattern, _)| pattern)
+            .collect()
+    });
+    &PATTERNS
 }
 
-/// Builds the application: routes, page cache, error pages, security headers, limits, metrics
-/// and tracing.
+/// Builds the application: the front door (request checks, cached pages, metrics) before the
+/// routes with their error pages, then security headers, limits and tracing around it all.
 pub fn router(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    let mut app = Router::new();
-    for (pattern, handler) in routes() {
-        app = app.route(pattern, handler);
+    let mut routes = Router::new();
+    for (pattern, handler) in routes_table() {
+        routes = routes.route(pattern, handler);
     }
-    app.fallback(errors::not_found)
-        // Inner to outer: panics become 500 responses; the page cache keeps what handlers mark
-        // as cacheable; error responses become the theme's error page; addresses are checked.
+    // Inner to outer: panics become 500 responses; error responses become the theme's error
+    // page; addresses with a trailing slash are redirected; request bodies are limited, slow
+    // handlers cut off, requests traced.
+    let routes = routes
+        .fallback(errors::not_found)
         .layer(CatchPanicLayer::custom(errors::panic_response))
-        .layer(middleware::from_fn_with_state(state.clone(), cache::layer))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             errors::error_pages,
@@ -79,8 +87,15 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             trailing_slash,
         ))
-        .layer(middleware::from_fn(metrics::record))
-        .layer(middleware::from_fn(well_formed))
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state.clone());
+    // A page answered from memory meets only this: no timer, no span, no routing.
+    let front = ServiceBuilder::new()
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(
@@ -88,38 +103,11 @@ pub fn router(state: AppState) -> Router {
             "strict-origin-when-cross-origin",
         ))
         .layer(header(header::X_FRAME_OPTIONS, "SAMEORIGIN"))
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
-}
-
-/// Refuses requests HTTP/1.1 does not allow or that could only be tricks: a missing or repeated
-/// `Host` (RFC 9112 §3.2), and backslashes in the path, which some clients read as slashes (so
-/// `/\evil.example` could become a redirect to another host).
-async fn well_formed(request: Request, next: Next) -> Response {
-    let hosts = request.headers().get_all(header::HOST).iter().count();
-    let needs_host = request.version() == Version::HTTP_11 && request.uri().authority().is_none();
-    let bad_host = hosts > 1 || (needs_host && hosts == 0);
-    let path = request.uri().path();
-    let sneaky = path.contains('\\') || path.to_ascii_lowercase().contains("%5c");
-    if bad_host || sneaky {
-        let why = if bad_host {
-            "A request needs exactly one Host header."
-        } else {
-            "Backslashes are not allowed in addresses."
-        };
-        return (
-            StatusCode::BAD_REQUEST,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            why,
-        )
-            .into_response();
-    }
-    next.run(request).await
+        .service(FrontDoor {
+            state,
+            inner: routes,
+        });
+    Router::new().fallback_service(front)
 }
 
 /// Sends `/1985/` to `/1985`, so every page has one address (links from WordPress end in `/`).

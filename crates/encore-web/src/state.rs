@@ -10,9 +10,22 @@ use encore_core::clock::Clock;
 use encore_store::Store;
 use std::sync::Arc;
 
-/// Shared, cheaply cloned application state.
+/// Shared application state: one `Arc`, so that the clone each layer and handler takes costs one
+/// atomic increment.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Shared {
     /// The application layer: every write goes through it.
     pub app: App,
     /// Database and media, for reading (the application's store).
@@ -68,7 +81,7 @@ impl AppState {
         let cache = Arc::new(PageCache::new(settings.page_cache_bytes));
         let listener = cache.clone();
         app.listen(Arc::new(move |change| listener.note(change)));
-        AppState {
+        AppState(Arc::new(Shared {
             store: app.store().clone(),
             clock: app.clock().clone(),
             app,
@@ -77,6 +90,6 @@ impl AppState {
             cache,
             sites: Arc::new(SiteMap::default()),
             frames: Arc::new(Frames::default()),
-        }
+        }))
     }
 }

@@ -341,9 +341,12 @@ async fn postgres_foreign_keys(conn: &mut sqlx::PgConnection) -> ForeignKeys {
 #[tokio::test]
 async fn both_migration_folders_have_the_same_files() {
     let names = |backend: &str| -> Vec<String> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(backend);
+        let dir = std::path::Path::new(
+            &std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into()),
+        )
+        .join("migrations")
+        .join(backend);
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -55,11 +55,16 @@ pub async fn error_pages(State(app): State<AppState>, request: Request, next: Ne
         .await;
     let is_head = parts.method == Method::HEAD;
     let mut request = Request::from_parts(parts, body);
+    let route = crate::metrics::route_label(&request);
     if let Ok(Some(site)) = &site {
         // Handlers and the page cache find the site here instead of looking it up again.
         request.extensions_mut().insert(CurrentSite(site.clone()));
     }
     let mut response = next.run(request).await;
+    // For metrics and the page cache: which route answered.
+    response
+        .extensions_mut()
+        .insert(crate::cache::RoutePattern(route));
     let Some(page) = response.extensions_mut().remove::<ErrorPage>() else {
         return response;
     };

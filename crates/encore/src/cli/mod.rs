@@ -41,11 +41,23 @@ CONFIGURATION
     spam_log_days       ENCORE_SPAM_LOG_DAYS       days to keep each spam verdict and its reasons, 0 = forever (90)
     spam_refresh_seconds ENCORE_SPAM_REFRESH_SECONDS seconds a running spam service trusts a key's cached
                                                    revocation and blocklist before reading them again (10)
+    page_cache_mb       ENCORE_PAGE_CACHE_MB       megabytes of cached pages, 0 = no page cache (64)
+    header_timeout_seconds ENCORE_HEADER_TIMEOUT_SECONDS seconds to send headers; also the
+                                                   keep-alive idle limit (10)
+    max_connections     ENCORE_MAX_CONNECTIONS     open connections in all (1024)
+    max_connections_per_ip ENCORE_MAX_CONNECTIONS_PER_IP open connections per client, 0 = no limit (128)
+    trusted_proxies     ENCORE_TRUSTED_PROXIES     proxies whose X-Forwarded-For names the client (none)
+    metrics_token       ENCORE_METRICS_TOKEN       bearer token opening /metrics beyond loopback (none)
+
+  site_title, site_tagline and base_url seed the default site when it is created; afterwards
+  change them with `encore site set` (a differing setting is reported, never written).
 
 EXAMPLES
   encore demo                          run a demo music blog at http://127.0.0.1:8080
   encore serve --listen 0.0.0.0:8080   serve the configured sites
   encore site add --host music.example.org --title \"Side B\"
+  encore site set --base-url https://blog.example.org
+  encore post add rocky-iv.md
   encore spam key add --blog https://music.example.org
   encore spam serve --listen 127.0.0.1:8181
   printf '%s\\n' \"$PASSWORD\" | encore user add --username max --email max@example.org --password-stdin";

@@ -200,7 +200,8 @@ async fn key(command: KeyCommand, store: &encore_store::Store) -> anyhow::Result
             }
         }
         KeyCommand::Revoke { key } => {
-            match store.spam().revoke_key(&key, encore_store::now()).await {
+            let service = Service::new(store.clone(), ServiceOptions::default());
+            match service.revoke_key(&key).await {
                 Ok(()) => println!("Revoked {key}."),
                 Err(encore_store::StoreError::NotFound) => bail!("no active key {key}"),
                 Err(err) => return Err(err.into()),
@@ -231,11 +232,11 @@ async fn block(command: BlockCommand, store: &encore_store::Store) -> anyhow::Re
             kind: k,
             value,
         } => {
-            let id = key_id(store, &key).await?;
-            store
-                .spam()
-                .block(id, kind(&k)?, &value, encore_store::now())
-                .await?;
+            let service = Service::new(store.clone(), ServiceOptions::default());
+            match service.block(&key, kind(&k)?, &value).await {
+                Err(encore_store::StoreError::NotFound) => bail!("no key {key}"),
+                other => other?,
+            }
             println!("Blocked {k} {:?} for {key}.", value.trim().to_lowercase());
         }
         BlockCommand::Remove {
@@ -243,8 +244,9 @@ async fn block(command: BlockCommand, store: &encore_store::Store) -> anyhow::Re
             kind: k,
             value,
         } => {
-            let id = key_id(store, &key).await?;
-            match store.spam().unblock(id, kind(&k)?, &value).await {
+            let service = Service::new(store.clone(), ServiceOptions::default());
+            key_id(store, &key).await?;
+            match service.unblock(&key, kind(&k)?, &value).await {
                 Ok(()) => println!("Removed {k} {value:?} from the blocklist of {key}."),
                 Err(encore_store::StoreError::NotFound) => {
                     bail!("{k} {value:?} is not on the blocklist of {key}")
