@@ -272,7 +272,7 @@ struct PostCategoryRow {
 
 /// One row of the query that reads a post's categories, tags, tracks and downloads at once: the
 /// columns mean different things per `what` (see [`Posts::extras`]).
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct ExtraRow {
     what: String,
     id: i64,
@@ -597,7 +597,8 @@ impl Posts<'_> {
         // The neighbours' columns: id, slug, title, kind, then the place in the series and the
         // time. `+p.site_id` keeps SQLite on the series index for the parts (the stream index
         // would walk every public post of the site).
-        const WITH_NEARBY: &str = concat!(
+        macro_rules! with_nearby_sql {
+            () => { concat!(
             extras_sql!(),
             " UNION ALL SELECT 'part', p.id, p.slug, p.title, p.kind, '', p.series_position, NULL, NULL, p.published_at \
                FROM posts p WHERE p.series_id = $4 AND +p.site_id = $2 AND p.kind = 'post' AND ",
@@ -612,31 +613,56 @@ impl Posts<'_> {
                FROM posts p WHERE p.site_id = $2 AND p.kind = 'post' AND ",
             crate::public!("p", "$3"),
             " AND (p.published_at, p.id) > ($5, $1) ORDER BY p.published_at, p.id LIMIT 1) n"
-        );
-        const ALONE: &str = extras_sql!();
+        ) };
+        }
+        // The rows travel as one JSON array in one row: a database driver hands rows over one
+        // by one, and a post page has some twenty.
+        macro_rules! as_json {
+            (sqlite, $union:expr) => {
+                concat!(
+                    "SELECT json_group_array(json_array(what, id, a, b, c, d, n1, n2, n3, t)) FROM (",
+                    $union,
+                    ") x"
+                )
+            };
+            (postgres, $union:expr) => {
+                concat!(
+                    "SELECT CAST(COALESCE(json_agg(json_build_array(what, id, a, b, c, d, n1, n2, n3, t)), '[]') AS TEXT) FROM (",
+                    $union,
+                    ") x"
+                )
+            };
+        }
         let post = row.summary.id;
         let nearby_of = nearby_of.zip(row.summary.published_at);
-        let rows: Vec<ExtraRow> = read!(self.store, |pool| {
-            match nearby_of {
-                Some((now, at)) => {
-                    sqlx::query_as(WITH_NEARBY)
-                        .bind(post)
-                        .bind(site.0)
-                        .bind(now)
-                        .bind(row.series_id)
-                        .bind(at)
-                        .fetch_all(pool)
-                        .await
+        macro_rules! fetch {
+            ($backend:ident, $pool:expr) => {
+                match nearby_of {
+                    Some((now, at)) => {
+                        sqlx::query_scalar(as_json!($backend, with_nearby_sql!()))
+                            .bind(post)
+                            .bind(site.0)
+                            .bind(now)
+                            .bind(row.series_id)
+                            .bind(at)
+                            .fetch_one($pool)
+                            .await
+                    }
+                    None => {
+                        sqlx::query_scalar(as_json!($backend, extras_sql!()))
+                            .bind(post)
+                            .bind(site.0)
+                            .fetch_one($pool)
+                            .await
+                    }
                 }
-                None => {
-                    sqlx::query_as(ALONE)
-                        .bind(post)
-                        .bind(site.0)
-                        .fetch_all(pool)
-                        .await
-                }
-            }
-        })?;
+            };
+        }
+        let json: String = read_split!(self.store,
+            sqlite: |pool| fetch!(sqlite, pool),
+            postgres: |pool| fetch!(postgres, pool),
+        )?;
+        let rows: Vec<ExtraRow> = serde_json::from_str(&json).map_err(corrupt)?;
         let mut extras = Extras::default();
         let mut nearby = Nearby::default();
         let mut downloads = Vec::new();

@@ -477,8 +477,13 @@ fn gzip(bytes: &[u8]) -> Bytes {
 
 fn brotli(bytes: &[u8]) -> Bytes {
     let mut out = Vec::new();
+    // A window as large as the page, not the default 4 MB: the encoder's buffers grow with
+    // it, and a page is a few tens of kilobytes.
+    let window = (usize::BITS - bytes.len().leading_zeros()).clamp(10, 22);
     let params = brotli::enc::BrotliEncoderParams {
         quality: 6,
+        lgwin: window as i32,
+        size_hint: bytes.len(),
         ..Default::default()
     };
     match brotli::BrotliCompress(&mut &bytes[..], &mut out, &params) {
