@@ -9,8 +9,10 @@
 pub mod accounts;
 pub mod downloads;
 pub mod feed;
+pub mod mail;
 pub mod posts;
 pub mod renders;
+pub mod sessions;
 pub mod sites;
 pub mod taxonomy;
 #[cfg(feature = "testing")]
@@ -44,6 +46,19 @@ pub enum AppError {
     /// The actor may not do this.
     #[error("you may not {0}")]
     Forbidden(&'static str),
+    /// A sign-in whose login and password do not match; says nothing of whether the account
+    /// exists.
+    #[error("that username or email address and that password do not match")]
+    SignInRefused,
+    /// A one-time link (password reset, invitation) that was used, is late, or never existed.
+    #[error("this link has expired or was already used; ask for a new one")]
+    LinkSpent,
+    /// Too many failed attempts; try again later.
+    #[error("too many failed attempts; try again in {} minutes", retry_after_seconds.div_ceil(60))]
+    Throttled {
+        /// How long to wait.
+        retry_after_seconds: u64,
+    },
     /// The database cannot be reached for now; worth trying again.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),

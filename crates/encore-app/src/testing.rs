@@ -43,3 +43,107 @@ impl Publish for PostBuilder {
             .id
     }
 }
+
+/// A real SMTP server on loopback for tests.
+///
+/// It is `PyPI`'s `aiosmtpd`, run from the Python that `ENCORE_TEST_SMTP_PYTHON` names
+/// (`scripts/test` installs it), writing every mail it accepts to a Maildir that
+/// [`SmtpServer::mails`] reads.
+pub struct SmtpServer {
+    /// The port it listens on (kept across [`SmtpServer::stop`] and [`SmtpServer::start`]).
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpServer {
+    /// A server on a free port, not started.
+    pub fn new() -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        SmtpServer {
+            port,
+            dir: tempfile::tempdir().unwrap(),
+            child: None,
+        }
+    }
+
+    /// The URL Encore sends through: plain SMTP, as a server on this machine.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}?tls=none", self.port)
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    pub fn start(&mut self) {
+        let python = std::env::var("ENCORE_TEST_SMTP_PYTHON").expect(
+            "ENCORE_TEST_SMTP_PYTHON names a Python with aiosmtpd (scripts/test installs it)",
+        );
+        let child = std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(self.dir.path().join("box"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("the SMTP server did not start on port {}", self.port);
+    }
+
+    /// Stops the server (mail already received stays readable).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Every mail received so far, as raw text, oldest first.
+    pub fn mails(&self) -> Vec<String> {
+        let mut files: Vec<_> = ["new", "cur"]
+            .iter()
+            .filter_map(|d| std::fs::read_dir(self.dir.path().join("box").join(d)).ok())
+            .flatten()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .collect();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect()
+    }
+
+    /// Waits up to five seconds for the `n`th mail (1-based) and returns it.
+    pub async fn mail(&self, n: usize) -> String {
+        for _ in 0..200 {
+            if let Some(mail) = self.mails().into_iter().nth(n - 1) {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("mail {n} did not arrive; received {:?}", self.mails());
+    }
+}
+
+impl Default for SmtpServer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

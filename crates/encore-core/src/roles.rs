@@ -66,6 +66,25 @@ impl Role {
         }
     }
 
+    /// Whether this role may change a post (edit, delete): anyone's for editors and up, their own
+    /// for authors, their own unpublished drafts for contributors.
+    pub fn may_edit_post(self, own: bool, published: bool) -> bool {
+        if self.can(Capability::EditOthersPosts) {
+            return true;
+        }
+        own && if published {
+            self.can(Capability::PublishPosts)
+        } else {
+            self.can(Capability::EditOwnDrafts)
+        }
+    }
+
+    /// Whether this role may publish (or schedule) a post: anyone's for editors and up, their
+    /// own for authors; contributors submit for review instead.
+    pub fn may_publish_post(self, own: bool) -> bool {
+        self.can(Capability::EditOthersPosts) || (own && self.can(Capability::PublishPosts))
+    }
+
     /// The name stored in the database and typed on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -117,6 +136,40 @@ mod tests {
         assert!(Role::Contributor.can(Capability::EditOwnDrafts));
         assert!(!Role::Subscriber.can(Capability::EditOwnDrafts));
         assert!(Role::Subscriber.can(Capability::Participate));
+    }
+
+    /// Every role against every action, as a table a site owner could read.
+    #[test]
+    fn every_role_against_every_action() {
+        use Capability::*;
+        // Columns: manage site, edit others' posts, publish, edit own drafts, moderate,
+        // upload, participate; then edit own draft, edit own published post, edit another's
+        // post, publish own, publish another's.
+        #[rustfmt::skip]
+        let table: [(Role, [bool; 12]); 5] = [
+            (Role::Administrator, [true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  true ]),
+            (Role::Editor,        [false, true,  true,  true,  true,  true,  true,  true,  true,  true,  true,  true ]),
+            (Role::Author,        [false, false, true,  true,  false, true,  true,  true,  true,  false, true,  false]),
+            (Role::Contributor,   [false, false, false, true,  false, false, true,  true,  false, false, false, false]),
+            (Role::Subscriber,    [false, false, false, false, false, false, true,  false, false, false, false, false]),
+        ];
+        for (role, expected) in table {
+            let actual = [
+                role.can(ManageSite),
+                role.can(EditOthersPosts),
+                role.can(PublishPosts),
+                role.can(EditOwnDrafts),
+                role.can(ModerateComments),
+                role.can(UploadFiles),
+                role.can(Participate),
+                role.may_edit_post(true, false),
+                role.may_edit_post(true, true),
+                role.may_edit_post(false, false) && role.may_edit_post(false, true),
+                role.may_publish_post(true),
+                role.may_publish_post(false),
+            ];
+            assert_eq!(actual, expected, "{role}");
+        }
     }
 
     #[test]

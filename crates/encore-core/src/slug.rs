@@ -105,6 +105,7 @@ pub fn is_year(slug: &str) -> bool {
 
 /// First path segments the site itself uses, which a page may therefore not take as its slug.
 pub const RESERVED: &[&str] = &[
+    "account",
     "api",
     "author",
     "category",
@@ -120,6 +121,7 @@ pub const RESERVED: &[&str] = &[
     "theme",
     "admin",
     "healthz",
+    "metrics",
     "sitemap.xml",
     "robots.txt",
 ];

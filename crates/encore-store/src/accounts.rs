@@ -47,6 +47,38 @@ impl Accounts<'_> {
         Ok(row.map(AccountRow::into_account))
     }
 
+    /// The account a sign-in names by username or email (case-insensitive), with its password
+    /// hash (none for accounts that only sign in through an identity provider).
+    pub async fn for_sign_in(&self, login: &str) -> Result<Option<(Account, Option<String>)>> {
+        const SQL: &str = "SELECT id, username, display_name, bio, password_hash FROM accounts \
+                           WHERE lower(username) = lower($1) OR lower(email) = lower($1) \
+                           ORDER BY CASE WHEN lower(username) = lower($1) THEN 0 ELSE 1 END LIMIT 1";
+        let row: Option<(i64, String, String, String, Option<String>)> =
+            read!(self.store, |pool| sqlx::query_as(SQL)
+                .bind(login)
+                .fetch_optional(pool)
+                .await)?;
+        Ok(row.map(|(id, username, display_name, bio, hash)| {
+            let account = AccountRow {
+                id,
+                username,
+                display_name,
+                bio,
+            }
+            .into_account();
+            (account, hash)
+        }))
+    }
+
+    /// An account's email address.
+    pub async fn email(&self, id: AccountId) -> Result<Option<String>> {
+        const SQL: &str = "SELECT email FROM accounts WHERE id = $1";
+        Ok(read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
     /// The stored password hash of an account, for signing in.
     pub async fn password_hash(&self, id: AccountId) -> Result<Option<String>> {
         const SQL: &str = "SELECT password_hash FROM accounts WHERE id = $1";
@@ -145,6 +177,21 @@ impl AccountsTx<'_> {
             .await)
         .map_err(|e| classify(e, "username", "invalid account"))?;
         Ok(row.into_account())
+    }
+
+    /// Replaces an account's password hash.
+    pub async fn set_password_hash(&mut self, account: AccountId, hash: &str) -> Result<()> {
+        const SQL: &str = "UPDATE accounts SET password_hash = $2 WHERE id = $1";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(account.0)
+            .bind(hash)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// Gives an account a role on a site, replacing any role it had there.

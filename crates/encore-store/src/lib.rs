@@ -24,9 +24,11 @@ pub mod accounts;
 mod backend;
 pub mod changes;
 pub mod downloads;
+pub mod jobs;
 pub mod media;
 pub mod posts;
 pub mod series;
+pub mod sessions;
 pub mod sites;
 pub mod spam;
 pub mod taxonomy;
@@ -215,6 +217,16 @@ impl Store {
         accounts::Accounts { store: self }
     }
 
+    /// Signed-in sessions and failed sign-ins.
+    pub fn sessions(&self) -> sessions::Sessions<'_> {
+        sessions::Sessions { store: self }
+    }
+
+    /// Background jobs and the mail outbox.
+    pub fn jobs(&self) -> jobs::Jobs<'_> {
+        jobs::Jobs { store: self }
+    }
+
     /// Posts and pages.
     pub fn posts(&self) -> posts::Posts<'_> {
         posts::Posts { store: self }
@@ -285,6 +297,16 @@ impl Tx {
     /// Accounts and site roles.
     pub fn accounts(&mut self) -> accounts::AccountsTx<'_> {
         accounts::AccountsTx { tx: self }
+    }
+
+    /// Signed-in sessions and failed sign-ins.
+    pub fn sessions(&mut self) -> sessions::SessionsTx<'_> {
+        sessions::SessionsTx { tx: self }
+    }
+
+    /// Background jobs and the mail outbox.
+    pub fn jobs(&mut self) -> jobs::JobsTx<'_> {
+        jobs::JobsTx { tx: self }
     }
 
     /// Posts and pages.

@@ -288,6 +288,7 @@ fn cacheable_request(method: &Method, uri: &axum::http::Uri, headers: &HeaderMap
     let path = uri.path();
     if [
         "/download/",
+        "/account",
         "/theme/",
         "/healthz",
         "/metrics",

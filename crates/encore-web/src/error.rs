@@ -44,6 +44,9 @@ pub enum Error {
     /// The database cannot be reached for now.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// Too many attempts; carries the seconds to wait.
+    #[error("too many requests")]
+    TooManyRequests(u64),
 }
 
 impl From<encore_app::AppError> for Error {
@@ -55,6 +58,11 @@ impl From<encore_app::AppError> for Error {
             AppError::MissingReference(what) => Error::BadRequest(what),
             AppError::Conflict(_) => Error::Conflict(err.to_string()),
             AppError::Forbidden(_) => Error::Forbidden(err.to_string()),
+            AppError::SignInRefused => Error::Forbidden(err.to_string()),
+            AppError::LinkSpent => Error::BadRequest(err.to_string()),
+            AppError::Throttled {
+                retry_after_seconds,
+            } => Error::TooManyRequests(retry_after_seconds),
             AppError::Unavailable(why) => Error::Unavailable(why),
             AppError::Store(e) => Error::Store(e),
         }
@@ -108,6 +116,13 @@ impl Error {
                     "The blog cannot reach its database right now. Please try again in a moment.",
                 ),
             ),
+            Error::TooManyRequests(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                page(
+                    "Too many attempts",
+                    "There were too many attempts from here. Please wait a few minutes and try again.",
+                ),
+            ),
             Error::RangeNotSatisfiable(_) => (
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 page(
@@ -139,6 +154,12 @@ impl IntoResponse for Error {
             response
                 .headers_mut()
                 .insert(axum::http::header::CONTENT_RANGE, value);
+        }
+        if let Error::TooManyRequests(seconds) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
         }
         if matches!(
             self,

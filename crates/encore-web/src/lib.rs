@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod pages;
 pub mod router;
 pub mod server;
+pub mod session;
 pub mod state;
 pub mod theme;
 pub mod views;

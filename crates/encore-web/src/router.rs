@@ -2,7 +2,7 @@
 
 use crate::{
     front::FrontDoor,
-    pages::{archives, assets, authors, downloads, errors, misc, posts, series, taxonomy},
+    pages::{account, archives, assets, authors, downloads, errors, misc, posts, series, taxonomy},
     state::AppState,
 };
 use axum::{
@@ -11,7 +11,7 @@ use axum::{
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
-    routing::{MethodRouter, get},
+    routing::{MethodRouter, get, post},
 };
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -45,11 +45,38 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/author/{username}/page/{n}", get(authors::show_page)),
         ("/download/{id}/{name}", get(downloads::get)),
         ("/theme/{*path}", get(assets::get)),
+        ("/account", get(account::account)),
+        (
+            "/account/login",
+            get(account::login_form).post(account::login),
+        ),
+        ("/account/logout", post(account::logout)),
+        ("/account/logout-others", post(account::logout_others)),
+        ("/account/password", post(account::password)),
+        (
+            "/account/reset",
+            get(account::reset_form).post(account::reset_request),
+        ),
+        (
+            "/account/reset/{token}",
+            get(account::reset_link).post(account::reset_password),
+        ),
         ("/robots.txt", get(misc::robots)),
         ("/healthz", get(misc::health)),
         ("/metrics", get(crate::metrics::show)),
     ]
 }
+
+/// The routes that change something when sent a form: each checks a token and where the form
+/// came from (a test walks them all with a missing and a foreign token).
+pub const FORM_ROUTES: &[&str] = &[
+    "/account/login",
+    "/account/logout",
+    "/account/logout-others",
+    "/account/password",
+    "/account/reset",
+    "/account/reset/{token}",
+];
 
 /// The route patterns, as the router matches them (a test holds `encore_core::address`
 /// against them; metrics label requests with them).

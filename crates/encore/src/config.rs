@@ -67,36 +67,27 @@ pub struct Config {
     /// A token that opens `/metrics` to other machines (`Authorization: Bearer TOKEN`); without
     /// one, `/metrics` answers only on the loopback address. Default none.
     pub metrics_token: Option<String>,
+    /// Where mail goes out: `smtp://HOST:587` (STARTTLS), `smtps://HOST:465` (TLS), or
+    /// `smtp://127.0.0.1:25?tls=none` for a server on this machine; `USER:PASSWORD@` may precede
+    /// the host. Without it, mail waits in the outbox until it is set. Default none.
+    pub smtp_url: Option<String>,
+    /// The sender of Encore's mail, e.g. `Cassette Diaries <blog@example.org>`. Default
+    /// `encore@localhost`.
+    pub mail_from: String,
     /// Seconds a running spam service trusts a key's cached state (revocation, blocklist) before reading it
     /// again, so edits made by another process take effect; 0 reads it on every call. Default 10.
     pub spam_refresh_seconds: u32,
 }
 
-/// The keys an `ENCORE_*` variable may set; other `ENCORE_` variables (`ENCORE_TEST_PG_URL`) are
-/// not configuration.
-const KEYS: &[&str] = &[
-    "listen",
-    "data_dir",
-    "database_url",
-    "site_title",
-    "site_tagline",
-    "base_url",
-    "theme_dir",
-    "posts_per_page",
-    "db_max_connections",
-    "log",
-    "spam_listen",
-    "spam_path",
-    "spam_rate_limit",
-    "spam_log_days",
-    "spam_refresh_seconds",
-    "page_cache_mb",
-    "header_timeout_seconds",
-    "max_connections",
-    "max_connections_per_ip",
-    "trusted_proxies",
-    "metrics_token",
-];
+/// The keys an `ENCORE_*` variable may set: the fields of [`Config`], read from the struct itself
+/// so that a new setting needs no list of its own. Other `ENCORE_` variables (`ENCORE_TEST_PG_URL`)
+/// are not configuration.
+pub fn keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
 
 impl Default for Config {
     fn default() -> Self {
@@ -122,6 +113,8 @@ impl Default for Config {
             max_connections_per_ip: 128,
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            smtp_url: None,
+            mail_from: "encore@localhost".into(),
         }
     }
 }
@@ -157,7 +150,10 @@ impl Config {
             None => {}
         }
         let config: Config = figment
-            .merge(Env::prefixed("ENCORE_").only(KEYS))
+            .merge(
+                Env::prefixed("ENCORE_")
+                    .only(&keys().iter().map(String::as_str).collect::<Vec<_>>()),
+            )
             .merge(Serialized::defaults(overrides))
             .extract()
             .context("invalid configuration")?;
@@ -194,6 +190,10 @@ impl Config {
         if self.header_timeout_seconds == 0 || self.max_connections == 0 {
             bail!("header_timeout_seconds and max_connections must be at least 1");
         }
+        if let Some(url) = &self.smtp_url {
+            encore_app::mail::Mailer::check(url, &self.mail_from)
+                .map_err(|e| anyhow::anyhow!(e))?;
+        }
         if !(self.spam_rate_limit.is_finite() && self.spam_rate_limit >= 0.0) {
             bail!("spam_rate_limit must be 0 (no limit) or a positive number of calls per second");
         }
@@ -220,6 +220,16 @@ impl Config {
                 .collect::<anyhow::Result<_>>()?,
             metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
         })
+    }
+
+    /// The mailer, when `smtp_url` is set.
+    pub fn mailer(&self) -> anyhow::Result<Option<encore_app::mail::Mailer>> {
+        self.smtp_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .map(|url| encore_app::mail::Mailer::new(url, &self.mail_from))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!(e))
     }
 
     /// The database URL in effect.
@@ -267,6 +277,8 @@ impl fmt::Debug for Config {
             .field("base_url", &self.base_url)
             .field("theme_dir", &self.theme_dir)
             .field("posts_per_page", &self.posts_per_page)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
             .finish_non_exhaustive()
     }
 }
@@ -275,6 +287,35 @@ impl fmt::Debug for Config {
 #[allow(clippy::result_large_err)] // figment's Jail closures return figment::Error.
 mod tests {
     use super::*;
+
+    /// A setting is written once, in the struct; this holds the places that describe it to
+    /// people (`--help`, the sample file, the README) to the struct.
+    #[test]
+    fn every_setting_is_documented_everywhere_people_look() {
+        let readme = include_str!("../../../README.md");
+        let example = include_str!("../../../encore.toml.example");
+        let keys = keys();
+        assert!(
+            keys.len() >= 20 && keys.contains(&"smtp_url".to_owned()),
+            "{keys:?}"
+        );
+        for key in keys {
+            let env = format!("ENCORE_{}", key.to_uppercase());
+            assert!(
+                crate::cli::SETTINGS_HELP.contains(&key)
+                    && crate::cli::SETTINGS_HELP.contains(&env),
+                "--help does not describe {key} ({env})"
+            );
+            assert!(
+                example.contains(&format!("{key} =")),
+                "encore.toml.example lacks {key}"
+            );
+            assert!(
+                readme.contains(&format!("| `{key}` | `{env}` |")),
+                "the README's settings table lacks {key}"
+            );
+        }
+    }
 
     #[test]
     fn files_env_and_flags_layer_in_order() {

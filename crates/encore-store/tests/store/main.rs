@@ -3,6 +3,7 @@
 
 mod downloads;
 mod fixtures;
+mod jobs;
 mod posts;
 mod schema;
 mod series;

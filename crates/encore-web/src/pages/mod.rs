@@ -1,5 +1,6 @@
 //! Public page handlers, one module per resource; each extracts, calls the store, renders.
 
+pub mod account;
 pub mod archives;
 pub mod assets;
 pub mod authors;

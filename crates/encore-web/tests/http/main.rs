@@ -4,12 +4,14 @@
 
 mod support;
 
+mod accounts;
 mod addresses;
 mod archives;
 mod cache;
 mod downloads;
 mod hostile;
 mod posts;
+mod reset;
 mod security;
 mod sites;
 mod visibility;

@@ -28,6 +28,8 @@ pub struct TestApp {
     /// The server's clock: it stands at the fixtures' date until a test moves it.
     pub clock: Clock,
     client: reqwest::Client,
+    /// The job worker, when the test sends mail.
+    pub worker: Option<encore_app::mail::Worker>,
     _stop: oneshot::Sender<()>,
     _db: TestStore,
 }
@@ -65,6 +67,18 @@ impl TestApp {
             None,
         )
         .await
+    }
+
+    /// Starts a server whose job worker sends mail through `smtp` (which may be down).
+    pub async fn spawn_with_mail(
+        backend: TestBackend,
+        smtp: &encore_app::testing::SmtpServer,
+    ) -> TestApp {
+        let mut t = Self::spawn(backend).await;
+        let mailer =
+            encore_app::mail::Mailer::new(&smtp.url(), "Test Blog <blog@example.org>").unwrap();
+        t.worker = Some(encore_app::mail::spawn_worker(t.app.clone(), mailer));
+        t
     }
 
     /// Takes the database away (see [`TestStore::outage`]).
@@ -118,6 +132,7 @@ impl TestApp {
             author,
             clock,
             client,
+            worker: None,
             _stop: stop,
             _db: db,
         }
@@ -181,4 +196,149 @@ pub fn json_ld(html: &str) -> serde_json::Value {
     let raw = between(html, "<script type=\"application/ld+json\">", "</script>")
         .expect("a JSON-LD block");
     serde_json::from_str(raw).expect("JSON-LD that parses")
+}
+
+/// A browser's memory of one site: the cookies it was given, sent back with every request.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: std::collections::BTreeMap<String, String>,
+    /// Sent as `User-Agent`.
+    pub agent: &'static str,
+}
+
+impl TestApp {
+    /// A browser with no cookies yet.
+    pub fn browser(&self, agent: &'static str) -> Browser<'_> {
+        Browser {
+            app: self,
+            cookies: Default::default(),
+            agent,
+        }
+    }
+}
+
+impl Browser<'_> {
+    fn keep(&mut self, response: &Response) {
+        for set in response.headers().get_all(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let (pair, attributes) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The value of a cookie the browser holds.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    /// Sets a cookie by hand (another browser's, say).
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        let response = self
+            .app
+            .request(reqwest::Method::GET, path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::USER_AGENT, self.agent)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        response
+    }
+
+    /// Sends a form as a browser on the site would (`Origin` the site's own).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.post_from(&self.app.base.clone(), path, fields).await
+    }
+
+    /// Sends a form with the `Origin` of the page that sent it.
+    pub async fn post_from(
+        &mut self,
+        origin: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let response = self
+            .app
+            .request(reqwest::Method::POST, path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::USER_AGENT, self.agent)
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        response
+    }
+}
+
+/// The password [`TestApp::member`] gives its accounts.
+pub const PASSWORD: &str = "a long enough secret";
+
+impl TestApp {
+    /// Adds a subscriber `username` (email `username@example.org`) with [`PASSWORD`].
+    pub async fn member(&self, username: &str) {
+        let account = encore_core::account::NewAccount {
+            username: username.into(),
+            email: format!("{username}@example.org"),
+            display_name: format!("{username} the reader"),
+            bio: String::new(),
+        };
+        encore_app::accounts::add_user(
+            &self.app,
+            encore_app::Actor::Operator,
+            account,
+            Some(PASSWORD),
+            self.site.id,
+            encore_core::roles::Role::Subscriber,
+        )
+        .await
+        .unwrap();
+    }
+}
+
+impl Browser<'_> {
+    /// Opens the sign-in form and sends it; the answer to the form.
+    pub async fn sign_in(&mut self, login: &str, password: &str) -> Response {
+        let form = self.get("/account/login").await.text().await.unwrap();
+        let csrf = csrf_of(&form);
+        self.post(
+            "/account/login",
+            &[
+                ("csrf", &csrf),
+                ("login", login),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+}
+
+/// The value of the hidden `csrf` field of a page's first form.
+pub fn csrf_of(html: &str) -> String {
+    between(html, "name=\"csrf\" value=\"", "\"")
+        .expect("a form with a token")
+        .to_owned()
 }

@@ -20,7 +20,7 @@ use encore_core::{
 use encore_store::{PoolOptions, Store, StoreOptions};
 use std::{net::SocketAddr, path::PathBuf};
 
-const SETTINGS_HELP: &str = "\
+pub(crate) const SETTINGS_HELP: &str = "\
 CONFIGURATION
   Settings come from defaults, then encore.toml in the working directory (or --config FILE), then
   ENCORE_* environment variables, then flags. Keys (TOML name / environment variable):
@@ -48,6 +48,9 @@ CONFIGURATION
     max_connections_per_ip ENCORE_MAX_CONNECTIONS_PER_IP open connections per client, 0 = no limit (128)
     trusted_proxies     ENCORE_TRUSTED_PROXIES     proxies whose X-Forwarded-For names the client (none)
     metrics_token       ENCORE_METRICS_TOKEN       bearer token opening /metrics beyond loopback (none)
+    smtp_url            ENCORE_SMTP_URL            smtp://HOST:587, smtps://HOST:465 or smtp://HOST:25?tls=none
+                                                   (none: mail waits in the outbox)
+    mail_from           ENCORE_MAIL_FROM           sender of Encore's mail (encore@localhost)
 
   site_title, site_tagline and base_url seed the default site when it is created; afterwards
   change them with `encore site set` (a differing setting is reported, never written).

@@ -44,6 +44,20 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let theme = Theme::new(config.theme_dir.clone());
     let feed = encore_app::feed::spawn(app.clone()).await?;
+    let _mail = match config.mailer()? {
+        Some(mailer) => Some(encore_app::mail::spawn_worker(app.clone(), mailer)),
+        None => {
+            // Said loudly only when it matters: mail is waiting.
+            if store.jobs().next_due().await?.is_some() {
+                tracing::warn!(
+                    "smtp_url is not set: mail (password resets) waits in the outbox until it is"
+                );
+            } else {
+                tracing::info!("smtp_url is not set: mail will wait in the outbox until it is");
+            }
+            None
+        }
+    };
     let state = AppState::new(app.clone(), theme, config.web_settings()?);
     let mut app = encore_web::router(state);
     let mut flusher = None;

@@ -1,0 +1,538 @@
+//! Signing in and out, the account page (password, sessions), and password reset by mail.
+//!
+//! These pages are personal: never cached, and sent with `Cache-Control: no-store`. Every form
+//! checks its token and that the browser sent it from this site; a failed form is shown again with
+//! what was typed (never a password) and a message next to the field.
+
+use crate::{
+    error::{Error, Result},
+    extract::{ClientIp, CurrentSite},
+    meta,
+    session::{FORM_COOKIE, FormSite, SignedIn, Viewer, cookie, same_token, set_cookie},
+    state::AppState,
+    views::{DateView, Layout},
+};
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use encore_app::{AppError, sessions};
+use encore_core::site::Site;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where the sign-in form lives.
+pub const LOGIN_PATH: &str = "/account/login";
+/// The account page.
+pub const ACCOUNT_PATH: &str = "/account";
+/// Where a password reset is asked for.
+pub const RESET_PATH: &str = "/account/reset";
+
+/// Where to go after signing in: a path on this site, or the account page. Anything that could
+/// leave the site (`//host`, `/\host`, a scheme, control characters) is refused.
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 512
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if local { next } else { ACCOUNT_PATH }
+}
+
+/// `?next=` on the sign-in page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+/// Every account form's fields; each form sends the ones it has.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AccountForm {
+    csrf: String,
+    login: String,
+    password: String,
+    next: String,
+    current_password: String,
+    new_password: String,
+}
+
+/// How a form page is answered: its status, a message above the form, and problems by field.
+#[derive(Debug, Serialize)]
+struct Outcome {
+    #[serde(skip)]
+    status: StatusCode,
+    message: Option<String>,
+    errors: BTreeMap<&'static str, String>,
+}
+
+impl Outcome {
+    fn ok() -> Outcome {
+        Outcome::say(StatusCode::OK, None)
+    }
+
+    fn say(status: StatusCode, message: Option<String>) -> Outcome {
+        Outcome {
+            status,
+            message,
+            errors: BTreeMap::new(),
+        }
+    }
+
+    /// A use case's refusal as the form shows it; other errors are not the form's to show.
+    fn refused(err: AppError) -> std::result::Result<Outcome, Error> {
+        match err {
+            AppError::Validation(e) => Ok(Outcome {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: None,
+                errors: BTreeMap::from([(e.field, e.problem)]),
+            }),
+            AppError::SignInRefused => Ok(Outcome::say(
+                StatusCode::UNAUTHORIZED,
+                Some(err.to_string()),
+            )),
+            AppError::Throttled { .. } => Ok(Outcome::say(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(err.to_string()),
+            )),
+            AppError::LinkSpent => Ok(Outcome::say(StatusCode::GONE, Some(err.to_string()))),
+            other => Err(other.into()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct LoginPage<'a> {
+    layout: Layout,
+    csrf: &'a str,
+    login: &'a str,
+    next: &'a str,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+}
+
+#[derive(Serialize)]
+struct SessionView {
+    browser: String,
+    network: String,
+    since: DateView,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct AccountPage<'a> {
+    layout: Layout,
+    csrf: &'a str,
+    username: &'a str,
+    display_name: &'a str,
+    sessions: Vec<SessionView>,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+}
+
+#[derive(Serialize)]
+struct ResetPage<'a> {
+    layout: Layout,
+    /// `ask`, `sent`, `choose` or `spent`.
+    stage: &'static str,
+    csrf: &'a str,
+    login: &'a str,
+    /// The form's address (with the link's token for `choose`).
+    action: &'a str,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+}
+
+/// Renders a personal page in the site's frame: never stored by the page cache, a proxy or the
+/// browser, and never sending its address (which may hold a reset token) to another site.
+async fn render<T: Serialize>(
+    app: &AppState,
+    site: &Site,
+    (path, title, template): (&str, &str, &str),
+    status: StatusCode,
+    page: impl FnOnce(Layout) -> T,
+) -> Result<Response> {
+    let mut head = meta::page_head(site, Some(title), "", path);
+    // Nothing here is for search engines or link previews.
+    head.meta.clear();
+    let layout = Layout::load(app, site, path, head, app.clock.now()).await?;
+    let html = app.theme.render(template, &page(layout))?;
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let wait = sessions::FAILURE_WINDOW.num_seconds().unsigned_abs();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    }
+    Ok(response)
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// The token for a form shown to anyone: the browser's form cookie, or a new one (true).
+fn form_token(headers: &HeaderMap) -> Result<(String, bool)> {
+    match cookie(headers, FORM_COOKIE).filter(|t| t.len() == 64) {
+        Some(token) => Ok((token.to_owned(), false)),
+        None => Ok((sessions::random_token()?, true)),
+    }
+}
+
+/// Sets the form cookie on a page that shows a new form token.
+fn with_form_cookie(mut response: Response, site: &Site, token: &str, fresh: bool) -> Response {
+    if fresh {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(site, FORM_COOKIE, token, 3600 * 24, true),
+        );
+    }
+    response
+}
+
+/// Refuses a form shown to anyone whose token is not the browser's form cookie.
+fn check_form_token(headers: &HeaderMap, given: &str) -> Result<()> {
+    check(same_token(
+        cookie(headers, FORM_COOKIE).unwrap_or_default(),
+        given,
+    ))
+}
+
+/// Refuses a signed-in form whose token is not its session's.
+fn check_token(viewer: &SignedIn, given: &str) -> Result<()> {
+    check(same_token(&viewer.session.csrf, given))
+}
+
+fn check(same: bool) -> Result<()> {
+    if same {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "this form has expired; open the page again".into(),
+        ))
+    }
+}
+
+async fn login_page(
+    app: &AppState,
+    site: &Site,
+    csrf: &str,
+    login: &str,
+    next: &str,
+    outcome: Outcome,
+) -> Result<Response> {
+    let at = (LOGIN_PATH, "Sign in", "login.html");
+    render(app, site, at, outcome.status, |layout| LoginPage {
+        layout,
+        csrf,
+        login,
+        next,
+        outcome: &outcome,
+    })
+    .await
+}
+
+/// `GET /account/login`: the sign-in form (or, when signed in already, where it leads).
+pub async fn login_form(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+    Query(query): Query<NextQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let next = safe_next(&query.next);
+    if viewer.is_some() {
+        return Ok(see_other(next));
+    }
+    let (token, fresh) = form_token(&headers)?;
+    let response = login_page(&app, &site, &token, "", next, Outcome::ok()).await?;
+    Ok(with_form_cookie(response, &site, &token, fresh))
+}
+
+/// `POST /account/login`: signs in and goes on to `next`, or shows the form again with why not.
+pub async fn login(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    check_form_token(&headers, &form.csrf)?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let next = safe_next(&form.next);
+    let attempt = sessions::SignIn {
+        login: &form.login,
+        password: &form.password,
+        user_agent,
+        client,
+    };
+    match sessions::sign_in(&app.app, attempt).await {
+        Ok(started) => {
+            let mut response = see_other(next);
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    &site,
+                    crate::cache::SESSION_COOKIE,
+                    &started.token,
+                    sessions::SESSION_LIFETIME.num_seconds(),
+                    false,
+                ),
+            );
+            Ok(response)
+        }
+        Err(err) => {
+            let outcome = Outcome::refused(err)?;
+            login_page(&app, &site, &form.csrf, &form.login, next, outcome).await
+        }
+    }
+}
+
+/// Where a reader who is not signed in is sent: the sign-in form, which comes back here.
+fn to_sign_in() -> Response {
+    see_other(&format!("{LOGIN_PATH}?next={ACCOUNT_PATH}"))
+}
+
+async fn account_page(
+    app: &AppState,
+    site: &Site,
+    viewer: &SignedIn,
+    outcome: Outcome,
+) -> Result<Response> {
+    let current = encore_store::sessions::token_hash(&viewer.token);
+    let sessions = app
+        .store
+        .sessions()
+        .of_account(viewer.session.account_id, app.clock.now())
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            browser: if s.user_agent.is_empty() {
+                "An unnamed browser".into()
+            } else {
+                s.user_agent
+            },
+            network: s.client,
+            since: DateView::new(s.created_at),
+            current: s.token_hash == current,
+        })
+        .collect();
+    let at = (ACCOUNT_PATH, "Your account", "account.html");
+    render(app, site, at, outcome.status, |layout| AccountPage {
+        layout,
+        csrf: &viewer.session.csrf,
+        username: &viewer.session.username,
+        display_name: &viewer.session.display_name,
+        sessions,
+        outcome: &outcome,
+    })
+    .await
+}
+
+/// `GET /account`: who is signed in, where, and the password form.
+pub async fn account(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+) -> Result<Response> {
+    let Some(viewer) = viewer else {
+        return Ok(to_sign_in());
+    };
+    account_page(&app, &site, &viewer, Outcome::ok()).await
+}
+
+/// `POST /account/logout`: ends this session.
+pub async fn logout(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    if let Some(viewer) = &viewer {
+        check_token(viewer, &form.csrf)?;
+        sessions::sign_out(&app.app, &viewer.token).await?;
+    }
+    let mut response = see_other("/");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&site, crate::cache::SESSION_COOKIE, "", 0, false),
+    );
+    Ok(response)
+}
+
+/// `POST /account/logout-others`: ends every other session of the account.
+pub async fn logout_others(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    let Some(viewer) = viewer else {
+        return Ok(to_sign_in());
+    };
+    check_token(&viewer, &form.csrf)?;
+    let account = viewer.session.account_id;
+    let ended = sessions::sign_out_everywhere(&app.app, account, Some(&viewer.token)).await?;
+    let notice = match ended {
+        0 => "You were not signed in anywhere else.".to_owned(),
+        1 => "Signed out of 1 other session.".to_owned(),
+        n => format!("Signed out of {n} other sessions."),
+    };
+    let outcome = Outcome::say(StatusCode::OK, Some(notice));
+    account_page(&app, &site, &viewer, outcome).await
+}
+
+/// `POST /account/password`: changes the password and ends every other session.
+pub async fn password(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    let Some(viewer) = viewer else {
+        return Ok(to_sign_in());
+    };
+    check_token(&viewer, &form.csrf)?;
+    let changed = sessions::change_password(
+        &app.app,
+        viewer.session.account_id,
+        &form.current_password,
+        &form.new_password,
+        Some(&viewer.token),
+    )
+    .await;
+    let outcome = match changed {
+        Ok(()) => Outcome::say(
+            StatusCode::OK,
+            Some("Your password is changed, and every other session is signed out.".into()),
+        ),
+        Err(err) => Outcome::refused(err)?,
+    };
+    account_page(&app, &site, &viewer, outcome).await
+}
+
+async fn reset_page(
+    app: &AppState,
+    site: &Site,
+    (stage, action): (&'static str, &str),
+    csrf: &str,
+    login: &str,
+    outcome: Outcome,
+) -> Result<Response> {
+    let at = (RESET_PATH, "Reset your password", "reset.html");
+    render(app, site, at, outcome.status, |layout| ResetPage {
+        layout,
+        stage,
+        csrf,
+        login,
+        action,
+        outcome: &outcome,
+    })
+    .await
+}
+
+/// `GET /account/reset`: asks for the username or email to send a link to.
+pub async fn reset_form(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (token, fresh) = form_token(&headers)?;
+    let stage = ("ask", RESET_PATH);
+    let response = reset_page(&app, &site, stage, &token, "", Outcome::ok()).await?;
+    Ok(with_form_cookie(response, &site, &token, fresh))
+}
+
+/// `POST /account/reset`: mails a link, when there is an account; answers the same either way.
+pub async fn reset_request(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    check_form_token(&headers, &form.csrf)?;
+    let (stage, outcome) =
+        match sessions::request_password_reset(&app.app, &site, &form.login, client).await {
+            Ok(()) => ("sent", Outcome::ok()),
+            Err(err) => ("ask", Outcome::refused(err)?),
+        };
+    let stage = (stage, RESET_PATH);
+    reset_page(&app, &site, stage, &form.csrf, &form.login, outcome).await
+}
+
+/// `GET /account/reset/{token}`: the new-password form, or why the link no longer works.
+pub async fn reset_link(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Path(link): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (token, fresh) = form_token(&headers)?;
+    let action = format!("{RESET_PATH}/{link}");
+    let (stage, outcome) = if sessions::reset_link_works(&app.app, &link).await? {
+        ("choose", Outcome::ok())
+    } else {
+        ("spent", Outcome::refused(AppError::LinkSpent)?)
+    };
+    let response = reset_page(&app, &site, (stage, &action), &token, "", outcome).await?;
+    Ok(with_form_cookie(response, &site, &token, fresh))
+}
+
+/// `POST /account/reset/{token}`: sets the new password, then shows the sign-in form.
+pub async fn reset_password(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Path(link): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    check_form_token(&headers, &form.csrf)?;
+    let action = format!("{RESET_PATH}/{link}");
+    match sessions::reset_password(&app.app, &link, &form.new_password).await {
+        Ok(_) => {
+            let done = Some("Your password is changed. Sign in with it.".to_owned());
+            let outcome = Outcome::say(StatusCode::OK, done);
+            login_page(&app, &site, &form.csrf, "", ACCOUNT_PATH, outcome).await
+        }
+        Err(err) => {
+            let stage = if matches!(err, AppError::LinkSpent) {
+                "spent"
+            } else {
+                "choose"
+            };
+            let outcome = Outcome::refused(err)?;
+            reset_page(&app, &site, (stage, &action), &form.csrf, "", outcome).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_signing_in() {
+        assert_eq!(safe_next("/2026/09/19/rocky-iv"), "/2026/09/19/rocky-iv");
+        for hostile in [
+            "//evil.example/",
+            "/\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "",
+            "/ok\r\nSet-Cookie: x=1",
+        ] {
+            assert_eq!(safe_next(hostile), "/account", "{hostile:?}");
+        }
+    }
+}
