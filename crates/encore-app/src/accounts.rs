@@ -3,11 +3,13 @@
 use crate::{Actor, App, AppError, Result};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier, password_hash::phc::PasswordHash};
 use encore_core::{
-    account::{Account, NewAccount, validate_password},
+    account::{Account, NewAccount, Profile, validate_password},
     change::Change,
-    ids::SiteId,
+    error::ValidationError,
+    ids::{AccountId, SiteId},
     roles::{Capability, Role},
 };
+use encore_store::sessions::token_hash;
 
 /// Creates an account with a password (or none, for accounts that only sign in through an
 /// identity provider) and gives it `role` on `site`, in one transaction.
@@ -56,6 +58,75 @@ pub async fn set_role(
     // An author's page lists the posts they wrote on the site; a new role changes none.
     app.commit(tx, Change::default()).await?;
     Ok(())
+}
+
+/// Replaces an account's profile. Its name and biography are on every site it writes for
+/// (bylines, author pages), so each of those sites is shown anew.
+pub async fn update_profile(app: &App, account: AccountId, profile: Profile) -> Result<Profile> {
+    let profile = profile.validate()?;
+    let sites = app.store().accounts().sites_of(account).await?;
+    let mut tx = app.store().begin().await?;
+    tx.accounts().set_profile(account, &profile).await?;
+    let changes = sites.into_iter().map(Change::whole_site).collect();
+    app.commit_all(tx, changes).await?;
+    Ok(profile)
+}
+
+/// Application passwords one account may hold.
+pub const APP_PASSWORDS_PER_ACCOUNT: usize = 20;
+
+/// Makes an application password named `name` for an API client; its id and the password,
+/// which is shown this once and stored only as a hash.
+pub async fn create_app_password(
+    app: &App,
+    account: AccountId,
+    name: &str,
+) -> Result<(i64, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(ValidationError::new(
+            "name",
+            "must be 1 to 60 characters, e.g. the client's name",
+        )
+        .into());
+    }
+    if app.store().accounts().app_passwords(account).await?.len() >= APP_PASSWORDS_PER_ACCOUNT {
+        return Err(ValidationError::new(
+            "name",
+            format!("an account holds at most {APP_PASSWORDS_PER_ACCOUNT}; revoke one first"),
+        )
+        .into());
+    }
+    let token = format!("encore_{}", crate::sessions::random_token()?);
+    let mut tx = app.store().begin().await?;
+    let id = tx
+        .accounts()
+        .insert_app_password(account, name, &token_hash(&token), app.clock().now())
+        .await?;
+    app.commit(tx, Change::default()).await?;
+    Ok((id, token))
+}
+
+/// Revokes one of an account's application passwords.
+pub async fn revoke_app_password(app: &App, account: AccountId, id: i64) -> Result<()> {
+    let mut tx = app.store().begin().await?;
+    if !tx.accounts().delete_app_password(account, id).await? {
+        return Err(AppError::NotFound("application password"));
+    }
+    app.commit(tx, Change::default()).await?;
+    Ok(())
+}
+
+/// The account an application password opens, if any.
+pub async fn app_password_account(app: &App, token: &str) -> Result<Option<AccountId>> {
+    if !token.starts_with("encore_") || token.len() > 128 {
+        return Ok(None);
+    }
+    Ok(app
+        .store()
+        .accounts()
+        .by_app_password(&token_hash(token))
+        .await?)
 }
 
 /// Hashes with argon2id (version 19, the crate's OWASP-recommended default cost) and a random

@@ -254,6 +254,20 @@ impl App {
 
     /// Records `change` in `tx`, commits, and tells this process's listeners before returning,
     /// so the next request here already sees the change.
+    /// Like [`App::commit`], for a use case that changes several sites at once.
+    pub(crate) async fn commit_all(&self, mut tx: Tx, changes: Vec<Change>) -> Result<()> {
+        for change in &changes {
+            tx.changes()
+                .record(change, self.origin(), self.clock().now())
+                .await?;
+        }
+        tx.commit().await?;
+        for change in &changes {
+            self.announce(change);
+        }
+        Ok(())
+    }
+
     pub(crate) async fn commit(&self, mut tx: Tx, change: Change) -> Result<Change> {
         tx.changes()
             .record(&change, self.origin(), self.clock().now())

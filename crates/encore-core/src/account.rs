@@ -145,3 +145,102 @@ mod tests {
         assert!(validate_password("long enough passphrase").is_ok());
     }
 }
+
+/// What a person says about themselves: the name shown with their posts and comments, their
+/// website, and the biography on their author page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    /// Shown name (1–100 characters).
+    pub display_name: String,
+    /// An `http` or `https` address, or empty.
+    pub website: String,
+    /// A short biography (at most 1000 characters), or empty.
+    pub bio: String,
+}
+
+impl Profile {
+    /// Validates and normalises the fields (trimmed; a website without a scheme gets `https://`).
+    pub fn validate(mut self) -> Result<Self, ValidationError> {
+        self.display_name =
+            unicode_normalization::UnicodeNormalization::nfc(self.display_name.trim()).collect();
+        let name_len = self.display_name.chars().count();
+        if name_len == 0 {
+            return Err(ValidationError::new("display_name", "cannot be empty"));
+        }
+        if name_len > 100 {
+            return Err(ValidationError::new(
+                "display_name",
+                "must be at most 100 characters",
+            ));
+        }
+        self.website = self.website.trim().to_owned();
+        if !self.website.is_empty() {
+            if !self.website.contains("://") {
+                self.website = format!("https://{}", self.website);
+            }
+            let lower = self.website.to_ascii_lowercase();
+            let host = lower
+                .strip_prefix("https://")
+                .or_else(|| lower.strip_prefix("http://"))
+                .unwrap_or_default();
+            let host = host.split(['/', '?', '#']).next().unwrap_or_default();
+            if host.is_empty()
+                || !host.contains('.') && !host.starts_with("localhost")
+                || self.website.len() > 200
+                || self.website.chars().any(|c| {
+                    c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
+                })
+            {
+                return Err(ValidationError::new(
+                    "website",
+                    "must be an address such as https://example.org",
+                ));
+            }
+        }
+        self.bio = self.bio.trim().to_owned();
+        if self.bio.chars().count() > 1000 {
+            return Err(ValidationError::new(
+                "bio",
+                "must be at most 1000 characters",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::Profile;
+
+    fn profile(name: &str, website: &str) -> Profile {
+        Profile {
+            display_name: name.into(),
+            website: website.into(),
+            bio: String::new(),
+        }
+    }
+
+    #[test]
+    fn websites_are_web_addresses() {
+        let ok = profile(" Max ", "max.example.org/music")
+            .validate()
+            .unwrap();
+        assert_eq!(ok.display_name, "Max");
+        assert_eq!(ok.website, "https://max.example.org/music");
+        assert_eq!(profile("Max", "").validate().unwrap().website, "");
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "ftp://x.example",
+            "https://a b.example",
+            "no-dot",
+        ] {
+            let err = profile("Max", bad).validate().unwrap_err();
+            assert_eq!(err.field, "website", "{bad}");
+        }
+        assert_eq!(
+            profile("  ", "").validate().unwrap_err().field,
+            "display_name"
+        );
+    }
+}

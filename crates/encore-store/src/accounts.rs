@@ -7,10 +7,23 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use encore_core::{
-    account::{Account, NewAccount},
+    account::{Account, NewAccount, Profile},
     ids::{AccountId, SiteId},
     roles::Role,
 };
+
+/// An application password as its owner sees it (never the token).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppPassword {
+    /// Its id.
+    pub id: i64,
+    /// The name its owner gave it.
+    pub name: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it last let a client in.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
 
 /// Account queries; see [`Store::accounts`].
 pub struct Accounts<'a> {
@@ -68,6 +81,55 @@ impl Accounts<'_> {
             .into_account();
             (account, hash)
         }))
+    }
+
+    /// An account's profile and email address.
+    pub async fn profile(&self, id: AccountId) -> Result<Option<(Profile, String)>> {
+        const SQL: &str = "SELECT display_name, website, bio, email FROM accounts WHERE id = $1";
+        let row: Option<(String, String, String, String)> =
+            read!(self.store, |pool| sqlx::query_as(SQL)
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await)?;
+        Ok(row.map(|(display_name, website, bio, email)| {
+            (
+                Profile {
+                    display_name,
+                    website,
+                    bio,
+                },
+                email,
+            )
+        }))
+    }
+
+    /// The sites an account is a member of.
+    pub async fn sites_of(&self, id: AccountId) -> Result<Vec<SiteId>> {
+        const SQL: &str = "SELECT site_id FROM site_members WHERE account_id = $1 ORDER BY site_id";
+        let ids: Vec<i64> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(id.0)
+            .fetch_all(pool)
+            .await)?;
+        Ok(ids.into_iter().map(SiteId).collect())
+    }
+
+    /// An account's application passwords, newest first.
+    pub async fn app_passwords(&self, id: AccountId) -> Result<Vec<AppPassword>> {
+        const SQL: &str = "SELECT id, name, created_at, last_used_at FROM app_passwords WHERE account_id = $1 ORDER BY id DESC";
+        Ok(read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(id.0)
+            .fetch_all(pool)
+            .await)?)
+    }
+
+    /// The account an application password (by the SHA-256 of its token) belongs to.
+    pub async fn by_app_password(&self, token_hash: &str) -> Result<Option<AccountId>> {
+        const SQL: &str = "SELECT account_id FROM app_passwords WHERE token_hash = $1";
+        let id: Option<i64> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(id.map(AccountId))
     }
 
     /// An account's email address.
@@ -177,6 +239,54 @@ impl AccountsTx<'_> {
             .await)
         .map_err(|e| classify(e, "username", "invalid account"))?;
         Ok(row.into_account())
+    }
+
+    /// Replaces an account's profile (validated).
+    pub async fn set_profile(&mut self, account: AccountId, profile: &Profile) -> Result<()> {
+        const SQL: &str =
+            "UPDATE accounts SET display_name = $2, website = $3, bio = $4 WHERE id = $1";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(account.0)
+            .bind(&profile.display_name)
+            .bind(&profile.website)
+            .bind(&profile.bio)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Stores a new application password; its id.
+    pub async fn insert_app_password(
+        &mut self,
+        account: AccountId,
+        name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        const SQL: &str = "INSERT INTO app_passwords (account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+        Ok(in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(account.0)
+            .bind(name)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await)?)
+    }
+
+    /// Revokes one of an account's application passwords; whether it had it.
+    pub async fn delete_app_password(&mut self, account: AccountId, id: i64) -> Result<bool> {
+        const SQL: &str = "DELETE FROM app_passwords WHERE id = $1 AND account_id = $2";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(id)
+            .bind(account.0)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
     }
 
     /// Replaces an account's password hash.

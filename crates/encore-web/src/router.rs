@@ -53,6 +53,12 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/account/logout", post(account::logout)),
         ("/account/logout-others", post(account::logout_others)),
         ("/account/password", post(account::password)),
+        ("/account/profile", post(account::profile)),
+        ("/account/app-passwords", post(account::create_app_password)),
+        (
+            "/account/app-passwords/{id}/revoke",
+            post(account::revoke_app_password),
+        ),
         (
             "/account/reset",
             get(account::reset_form).post(account::reset_request),
@@ -74,6 +80,9 @@ pub const FORM_ROUTES: &[&str] = &[
     "/account/logout",
     "/account/logout-others",
     "/account/password",
+    "/account/profile",
+    "/account/app-passwords",
+    "/account/app-passwords/{id}/revoke",
     "/account/reset",
     "/account/reset/{token}",
 ];

@@ -19,7 +19,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use encore_app::{AppError, sessions};
-use encore_core::site::Site;
+use encore_core::{account::Profile, site::Site};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,6 +58,10 @@ pub struct AccountForm {
     next: String,
     current_password: String,
     new_password: String,
+    display_name: String,
+    website: String,
+    bio: String,
+    name: String,
 }
 
 /// How a form page is answered: its status, a message above the form, and problems by field.
@@ -123,14 +127,37 @@ struct SessionView {
 }
 
 #[derive(Serialize)]
+struct AppPasswordView {
+    id: i64,
+    name: String,
+    created: DateView,
+    last_used: Option<DateView>,
+}
+
+#[derive(Serialize)]
 struct AccountPage<'a> {
     layout: Layout,
     csrf: &'a str,
     username: &'a str,
     display_name: &'a str,
+    email: String,
+    /// The profile form's values: as stored, or as typed when they were refused.
+    profile: Profile,
     sessions: Vec<SessionView>,
+    app_passwords: Vec<AppPasswordView>,
+    /// A new application password, shown this once.
+    new_app_password: Option<String>,
     #[serde(flatten)]
     outcome: &'a Outcome,
+}
+
+/// What the account page shows besides the stored state.
+#[derive(Default)]
+struct Shown {
+    /// Profile fields as typed, when they were refused.
+    typed: Option<Profile>,
+    /// A new application password.
+    new_app_password: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -308,7 +335,28 @@ async fn account_page(
     site: &Site,
     viewer: &SignedIn,
     outcome: Outcome,
+    shown: Shown,
 ) -> Result<Response> {
+    let account = viewer.session.account_id;
+    let (stored, email) = app
+        .store
+        .accounts()
+        .profile(account)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let app_passwords = app
+        .store
+        .accounts()
+        .app_passwords(account)
+        .await?
+        .into_iter()
+        .map(|p| AppPasswordView {
+            id: p.id,
+            name: p.name,
+            created: DateView::new(p.created_at),
+            last_used: p.last_used_at.map(DateView::new),
+        })
+        .collect();
     let current = encore_store::sessions::token_hash(&viewer.token);
     let sessions = app
         .store
@@ -333,7 +381,11 @@ async fn account_page(
         csrf: &viewer.session.csrf,
         username: &viewer.session.username,
         display_name: &viewer.session.display_name,
+        email,
+        profile: shown.typed.unwrap_or(stored),
         sessions,
+        app_passwords,
+        new_app_password: shown.new_app_password,
         outcome: &outcome,
     })
     .await
@@ -348,7 +400,7 @@ pub async fn account(
     let Some(viewer) = viewer else {
         return Ok(to_sign_in());
     };
-    account_page(&app, &site, &viewer, Outcome::ok()).await
+    account_page(&app, &site, &viewer, Outcome::ok(), Shown::default()).await
 }
 
 /// `POST /account/logout`: ends this session.
@@ -389,7 +441,7 @@ pub async fn logout_others(
         n => format!("Signed out of {n} other sessions."),
     };
     let outcome = Outcome::say(StatusCode::OK, Some(notice));
-    account_page(&app, &site, &viewer, outcome).await
+    account_page(&app, &site, &viewer, outcome, Shown::default()).await
 }
 
 /// `POST /account/password`: changes the password and ends every other session.
@@ -418,7 +470,88 @@ pub async fn password(
         ),
         Err(err) => Outcome::refused(err)?,
     };
-    account_page(&app, &site, &viewer, outcome).await
+    account_page(&app, &site, &viewer, outcome, Shown::default()).await
+}
+
+/// `POST /account/profile`: changes the shown name, website and biography.
+pub async fn profile(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    let Some(viewer) = viewer else {
+        return Ok(to_sign_in());
+    };
+    check_token(&viewer, &form.csrf)?;
+    let typed = Profile {
+        display_name: form.display_name,
+        website: form.website,
+        bio: form.bio,
+    };
+    let account = viewer.session.account_id;
+    let (outcome, shown) =
+        match encore_app::accounts::update_profile(&app.app, account, typed.clone()).await {
+            Ok(_) => (
+                Outcome::say(StatusCode::OK, Some("Your profile is saved.".into())),
+                Shown::default(),
+            ),
+            Err(err) => (
+                Outcome::refused(err)?,
+                Shown {
+                    typed: Some(typed),
+                    ..Shown::default()
+                },
+            ),
+        };
+    account_page(&app, &site, &viewer, outcome, shown).await
+}
+
+/// `POST /account/app-passwords`: makes an application password and shows it once.
+pub async fn create_app_password(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    let Some(viewer) = viewer else {
+        return Ok(to_sign_in());
+    };
+    check_token(&viewer, &form.csrf)?;
+    let account = viewer.session.account_id;
+    let (outcome, shown) =
+        match encore_app::accounts::create_app_password(&app.app, account, &form.name).await {
+            Ok((_, token)) => (
+                Outcome::ok(),
+                Shown {
+                    new_app_password: Some(token),
+                    ..Shown::default()
+                },
+            ),
+            Err(err) => (Outcome::refused(err)?, Shown::default()),
+        };
+    account_page(&app, &site, &viewer, outcome, shown).await
+}
+
+/// `POST /account/app-passwords/{id}/revoke`.
+pub async fn revoke_app_password(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    let Some(viewer) = viewer else {
+        return Ok(to_sign_in());
+    };
+    check_token(&viewer, &form.csrf)?;
+    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+    encore_app::accounts::revoke_app_password(&app.app, viewer.session.account_id, id).await?;
+    let outcome = Outcome::say(
+        StatusCode::OK,
+        Some("The application password is revoked.".into()),
+    );
+    account_page(&app, &site, &viewer, outcome, Shown::default()).await
 }
 
 async fn reset_page(

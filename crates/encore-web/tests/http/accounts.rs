@@ -1,6 +1,7 @@
 //! Signing in and out, the account page, throttling, and the tokens every form carries.
 
-use crate::support::{Browser, PASSWORD, TestApp, csrf_of, location};
+use crate::support::{Browser, PASSWORD, TestApp, between, csrf_of, location};
+use encore_app::testing::Publish;
 use encore_store::testing::TestBackend;
 use encore_web::router::{FORM_ROUTES, patterns};
 use reqwest::{StatusCode, header};
@@ -11,6 +12,8 @@ encore_store::backend_tests!(
     every_form_refuses_a_missing_or_foreign_token_and_changes_nothing,
     a_new_password_ends_every_other_session,
     signing_out_everywhere_else_keeps_this_browser,
+    a_new_name_shows_on_cached_pages_and_a_bad_website_is_refused,
+    application_passwords_are_shown_once_and_revoked,
 );
 
 /// The account page's form token, for a signed-in browser.
@@ -234,38 +237,52 @@ async fn every_form_refuses_a_missing_or_foreign_token_and_changes_nothing(backe
         .unwrap();
     let anonymous = csrf_of(&anonymous);
 
+    // Something for the forms to change, if they wrongly let the request through.
+    let account = t
+        .store
+        .accounts()
+        .by_username("reader")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (kept, _) = encore_app::accounts::create_app_password(&t.app, account, "kept")
+        .await
+        .unwrap();
     for route in FORM_ROUTES {
-        let fields = |csrf: &'static str| -> Vec<(&'static str, &'static str)> {
-            vec![
-                ("csrf", csrf),
-                ("login", "reader"),
-                ("password", PASSWORD),
-                ("current_password", PASSWORD),
-                ("new_password", "a brand new secret"),
+        let path = concrete(route, kept);
+        let send = |csrf: &str| {
+            [
+                ("csrf", csrf.to_owned()),
+                ("login", "reader".to_owned()),
+                ("password", PASSWORD.to_owned()),
+                ("current_password", PASSWORD.to_owned()),
+                ("new_password", "a brand new secret".to_owned()),
+                ("display_name", "Changed".to_owned()),
+                ("name", "another".to_owned()),
             ]
         };
-        let foreign: &'static str = Box::leak(foreign.clone().into_boxed_str());
-        let anonymous: &'static str = Box::leak(anonymous.clone().into_boxed_str());
-        let own: &'static str = Box::leak(own.clone().into_boxed_str());
-        for csrf in ["", "0000", foreign, anonymous] {
+        for csrf in ["", "0000", foreign.as_str(), anonymous.as_str()] {
             if *route == "/account/login" && csrf == anonymous {
                 continue; // the form token of another browser, tried below with a cookie
             }
-            let response = mine.post(route, &fields(csrf)).await;
+            let fields = send(csrf);
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = mine.post(&path, &fields).await;
             assert_eq!(
                 response.status(),
                 StatusCode::FORBIDDEN,
-                "{route} with {csrf:?}"
+                "{path} with {csrf:?}"
             );
         }
         // The right token sent from another site is refused as well.
-        let response = mine
-            .post_from("https://evil.example", route, &fields(own))
-            .await;
+        let fields = send(&own);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = mine.post_from("https://evil.example", &path, &fields).await;
         assert_eq!(
             response.status(),
             StatusCode::FORBIDDEN,
-            "{route} from another site"
+            "{path} from another site"
         );
     }
     // The sign-in form with a token that is not this browser's cookie.
@@ -284,7 +301,13 @@ async fn every_form_refuses_a_missing_or_foreign_token_and_changes_nothing(backe
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(fresh.cookie("encore_session").is_none());
 
-    // Nothing changed: both sessions live, the password is the old one.
+    // Nothing changed: both sessions live, the password is the old one, the profile and the
+    // application passwords are as they were.
+    let (profile, _) = t.store.accounts().profile(account).await.unwrap().unwrap();
+    assert_eq!(profile.display_name, "reader the reader");
+    let kept_passwords = t.store.accounts().app_passwords(account).await.unwrap();
+    assert_eq!(kept_passwords.len(), 1);
+    assert_eq!(kept_passwords[0].id, kept);
     assert!(is_signed_in(&mut mine).await);
     assert!(is_signed_in(&mut elsewhere).await);
     let mut check = t.browser("check");
@@ -298,15 +321,7 @@ async fn every_form_refuses_a_missing_or_foreign_token_and_changes_nothing(backe
         if FORM_ROUTES.contains(pattern) {
             continue;
         }
-        let path = pattern
-            .split('/')
-            .map(|segment| match segment {
-                "{*path}" => "style.css",
-                s if s.starts_with('{') => "1",
-                s => s,
-            })
-            .collect::<Vec<_>>()
-            .join("/");
+        let path = concrete(pattern, 1);
         let status = mine.post(&path, &[("csrf", own.as_str())]).await.status();
         assert!(
             status == StatusCode::METHOD_NOT_ALLOWED || status == StatusCode::NOT_FOUND,
@@ -428,4 +443,182 @@ async fn signing_out_everywhere_else_keeps_this_browser(backend: TestBackend) {
     assert!(is_signed_in(&mut laptop).await);
     assert!(!is_signed_in(&mut phone).await);
     assert!(!is_signed_in(&mut library).await);
+}
+
+/// A route pattern as an address: `{id}` is `id`, a `{token}` 64 hex digits, other
+/// parameters `1`, and a theme file a real one.
+fn concrete(pattern: &str, id: i64) -> String {
+    pattern
+        .split('/')
+        .map(|segment| match segment {
+            "{*path}" => "style.css".to_owned(),
+            "{id}" => id.to_string(),
+            "{token}" => "0".repeat(64),
+            s if s.starts_with('{') => "1".to_owned(),
+            s => s.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn a_new_name_shows_on_cached_pages_and_a_bad_website_is_refused(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    // The fixtures' author writes a post; their byline is on its (cached) page.
+    let id = crate::support::PostBuilder::new(&t.site, &t.author, "A post with a byline")
+        .days_ago(1)
+        .publish(&t.app)
+        .await;
+    let post = t
+        .store
+        .posts()
+        .by_id(t.site.id, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .summary
+        .path();
+    let page = t.page(&post).await;
+    assert!(page.contains("MARTY"), "{page}");
+    let hash = encore_app::accounts::hash_password(PASSWORD).unwrap();
+    let mut tx = t.store.begin().await.unwrap();
+    tx.accounts()
+        .set_password_hash(t.author.id, &hash)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut browser = t.browser("author");
+    assert_eq!(
+        browser.sign_in("marty", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let csrf = account_token(&mut browser).await;
+
+    let response = browser
+        .post(
+            "/account/profile",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Marty McFly"),
+                ("website", "javascript:alert(1)"),
+                ("bio", "Plays guitar."),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let form = response.text().await.unwrap();
+    assert!(form.contains("id=\"website-error\""), "{form}");
+    assert!(
+        form.contains("value=\"Marty McFly\""),
+        "what was typed is kept: {form}"
+    );
+    assert!(
+        t.page(&post).await.contains("MARTY"),
+        "a refused profile changes nothing"
+    );
+
+    let response = browser
+        .post(
+            "/account/profile",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Marty McFly"),
+                ("website", "mcfly.example.org"),
+                ("bio", "Plays guitar."),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let form = response.text().await.unwrap();
+    assert!(
+        form.contains("value=\"https://mcfly.example.org\""),
+        "{form}"
+    );
+    // The cached post page and the author page show the new name at once.
+    let page = t.page(&post).await;
+    assert!(
+        page.contains("Marty McFly") && !page.contains("MARTY"),
+        "{page}"
+    );
+    assert!(t.page("/author/marty").await.contains("Plays guitar."));
+}
+
+async fn application_passwords_are_shown_once_and_revoked(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    t.member("reader").await;
+    let mut browser = t.browser("reader");
+    browser.sign_in("reader", PASSWORD).await;
+    let csrf = account_token(&mut browser).await;
+
+    let response = browser
+        .post("/account/app-passwords", &[("csrf", &csrf), ("name", "  ")])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let page = browser
+        .post(
+            "/account/app-passwords",
+            &[("csrf", &csrf), ("name", "Phone app")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let token = between(&page, "<code class=\"secret\">", "</code>")
+        .expect("the new password")
+        .to_owned();
+    assert!(token.starts_with("encore_") && token.len() == 71, "{token}");
+    let account = encore_app::accounts::app_password_account(&t.app, &token)
+        .await
+        .unwrap();
+    assert!(account.is_some(), "the password opens the account");
+    // Shown once: the account page lists it by name only.
+    let page = browser.get("/account").await.text().await.unwrap();
+    assert!(
+        page.contains("Phone app") && !page.contains(&token),
+        "{page}"
+    );
+    assert!(!page.contains("<code class=\"secret\">"));
+
+    let id = between(&page, "action=\"/account/app-passwords/", "/revoke\"")
+        .unwrap()
+        .to_owned();
+    let response = browser
+        .post(
+            &format!("/account/app-passwords/{id}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        encore_app::accounts::app_password_account(&t.app, &token)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Another account's password cannot be revoked from here.
+    t.member("other").await;
+    let other = t
+        .store
+        .accounts()
+        .by_username("other")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let (theirs, their_token) = encore_app::accounts::create_app_password(&t.app, other, "theirs")
+        .await
+        .unwrap();
+    let response = browser
+        .post(
+            &format!("/account/app-passwords/{theirs}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(
+        encore_app::accounts::app_password_account(&t.app, &their_token)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
