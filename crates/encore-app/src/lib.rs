@@ -13,6 +13,7 @@ pub mod mail;
 pub mod posts;
 pub mod renders;
 pub mod sessions;
+pub mod signup;
 pub mod sites;
 pub mod taxonomy;
 #[cfg(feature = "testing")]

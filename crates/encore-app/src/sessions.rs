@@ -129,27 +129,39 @@ pub async fn sign_in(app: &App, form: SignIn<'_>) -> Result<Started> {
             return Err(AppError::SignInRefused);
         }
     };
+    let started = start_session(&mut tx, account.id, form.user_agent, &client, now).await?;
+    tx.sessions().prune(now, now - Duration::days(1)).await?;
+    app.commit(tx, Change::default()).await?;
+    Ok(started)
+}
+
+/// Begins a session for `account` in `tx`.
+pub(crate) async fn start_session(
+    tx: &mut encore_store::Tx,
+    account: AccountId,
+    user_agent: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<Started> {
     let token = random_token()?;
     let csrf = random_token()?;
     let expires_at = now + SESSION_LIFETIME;
-    let user_agent: String = form.user_agent.chars().take(200).collect();
+    let user_agent: String = user_agent.chars().take(200).collect();
     tx.sessions()
         .insert(&NewSession {
             token_hash: &token_hash(&token),
-            account: account.id,
+            account,
             csrf: &csrf,
             user_agent: &user_agent,
-            client: &client,
+            client,
             created_at: now,
             expires_at,
         })
         .await?;
-    tx.sessions().prune(now, now - Duration::days(1)).await?;
-    app.commit(tx, Change::default()).await?;
     Ok(Started {
         token,
         csrf,
-        account: account.id,
+        account,
         expires_at,
     })
 }

@@ -241,6 +241,22 @@ impl AccountsTx<'_> {
         Ok(row.into_account())
     }
 
+    /// Records that the account's email address is its owner's.
+    pub async fn mark_email_verified(
+        &mut self,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        const SQL: &str = "UPDATE accounts SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL";
+        in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(account.0)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Replaces an account's profile (validated).
     pub async fn set_profile(&mut self, account: AccountId, profile: &Profile) -> Result<()> {
         const SQL: &str =

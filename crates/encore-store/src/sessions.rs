@@ -137,7 +137,32 @@ pub struct ResetRecord {
     pub used_at: Option<DateTime<Utc>>,
 }
 
+/// An invitation as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InvitationRecord {
+    /// The site it joins.
+    #[sqlx(try_from = "i64")]
+    pub site_id: encore_core::ids::SiteId,
+    /// The address it was mailed to (the new account's).
+    pub email: String,
+    /// The role it gives.
+    pub role: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was used, if it was.
+    pub used_at: Option<DateTime<Utc>>,
+}
+
 impl Sessions<'_> {
+    /// The invitation stored under `token_hash`, used or not, expired or not.
+    pub async fn invitation(&self, token_hash: &str) -> Result<Option<InvitationRecord>> {
+        const SQL: &str = "SELECT site_id, email, role, expires_at, used_at FROM invitations WHERE token_hash = $1";
+        Ok(read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
     /// The reset link stored under `token_hash`, used or not, expired or not.
     pub async fn reset(&self, token_hash: &str) -> Result<Option<ResetRecord>> {
         const SQL: &str =
@@ -185,6 +210,43 @@ impl SessionsTx<'_> {
             .fetch_optional(&mut *conn)
             .await)?;
         Ok(account.map(AccountId))
+    }
+
+    /// Stores an invitation, good until `expires_at`.
+    pub async fn insert_invitation(
+        &mut self,
+        token_hash: &str,
+        invitation: &InvitationRecord,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        const SQL: &str = "INSERT INTO invitations (token_hash, site_id, email, role, created_at, expires_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6)";
+        in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(token_hash)
+            .bind(invitation.site_id.0)
+            .bind(&invitation.email)
+            .bind(&invitation.role)
+            .bind(now)
+            .bind(invitation.expires_at)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Uses an invitation: what it was, when it was unused and unexpired; none otherwise.
+    pub async fn use_invitation(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<InvitationRecord>> {
+        const SQL: &str = "UPDATE invitations SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                           RETURNING site_id, email, role, expires_at, used_at";
+        Ok(in_tx!(self.tx, |conn| sqlx::query_as(SQL)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await)?)
     }
 
     /// Counts reset links asked for an account since `since` (a limit on mail to one person).

@@ -40,6 +40,16 @@ impl SiteRow {
 }
 
 impl Sites<'_> {
+    /// Whether anyone may sign up on a site (as a subscriber).
+    pub async fn signup_open(&self, id: SiteId) -> Result<bool> {
+        const SQL: &str = "SELECT signup FROM sites WHERE id = $1";
+        let signup: Option<String> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(signup.as_deref() == Some("open"))
+    }
+
     /// The site for a (normalised) host name: the site claiming it, else the default site.
     pub async fn for_host(&self, host: &str) -> Result<Option<Site>> {
         const SQL: &str = "SELECT id, host, title, tagline, base_url, is_default FROM sites \
@@ -148,6 +158,21 @@ impl SitesTx<'_> {
             .await)
         .map_err(|e| classify(e, "host", "invalid site"))?;
         row.map(SiteRow::into_site).ok_or(StoreError::NotFound)
+    }
+
+    /// Opens or closes sign-up on a site.
+    pub async fn set_signup(&mut self, id: SiteId, open: bool) -> Result<()> {
+        const SQL: &str = "UPDATE sites SET signup = $2 WHERE id = $1";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(id.0)
+            .bind(if open { "open" } else { "closed" })
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// The site with this id, as this transaction sees it.

@@ -67,6 +67,14 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/account/reset/{token}",
             get(account::reset_link).post(account::reset_password),
         ),
+        (
+            "/account/signup",
+            get(account::signup_form).post(account::signup),
+        ),
+        (
+            "/account/invite/{token}",
+            get(account::invitation_form).post(account::accept_invitation),
+        ),
         ("/robots.txt", get(misc::robots)),
         ("/healthz", get(misc::health)),
         ("/metrics", get(crate::metrics::show)),
@@ -85,6 +93,8 @@ pub const FORM_ROUTES: &[&str] = &[
     "/account/app-passwords/{id}/revoke",
     "/account/reset",
     "/account/reset/{token}",
+    "/account/signup",
+    "/account/invite/{token}",
 ];
 
 /// The route patterns, as the router matches them (a test holds `encore_core::address`

@@ -62,6 +62,8 @@ pub struct AccountForm {
     website: String,
     bio: String,
     name: String,
+    username: String,
+    email: String,
 }
 
 /// How a form page is answered: its status, a message above the form, and problems by field.
@@ -103,6 +105,14 @@ impl Outcome {
                 Some(err.to_string()),
             )),
             AppError::LinkSpent => Ok(Outcome::say(StatusCode::GONE, Some(err.to_string()))),
+            AppError::Conflict(field) => Ok(Outcome {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: None,
+                errors: BTreeMap::from([(field, "is already taken".to_owned())]),
+            }),
+            AppError::Forbidden(_) => {
+                Ok(Outcome::say(StatusCode::FORBIDDEN, Some(err.to_string())))
+            }
             other => Err(other.into()),
         }
     }
@@ -646,6 +656,221 @@ pub async fn reset_password(
             };
             let outcome = Outcome::refused(err)?;
             reset_page(&app, &site, (stage, &action), &form.csrf, "", outcome).await
+        }
+    }
+}
+
+/// Where anyone may make an account, when the site allows it.
+pub const SIGNUP_PATH: &str = "/account/signup";
+
+#[derive(Serialize)]
+struct JoinPage<'a> {
+    layout: Layout,
+    /// `signup`, `closed`, `invite` or `spent`.
+    stage: &'static str,
+    csrf: &'a str,
+    action: &'a str,
+    username: &'a str,
+    display_name: &'a str,
+    email: &'a str,
+    /// For an invitation: the site's name and the role offered.
+    role: &'a str,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+}
+
+/// The join page's state besides the outcome.
+struct Join<'a> {
+    stage: &'static str,
+    action: &'a str,
+    email: &'a str,
+    role: &'a str,
+}
+
+async fn join_page(
+    app: &AppState,
+    site: &Site,
+    join: Join<'_>,
+    csrf: &str,
+    typed: &AccountForm,
+    outcome: Outcome,
+) -> Result<Response> {
+    let at = (SIGNUP_PATH, "Join", "join.html");
+    render(app, site, at, outcome.status, |layout| JoinPage {
+        layout,
+        stage: join.stage,
+        csrf,
+        action: join.action,
+        username: &typed.username,
+        display_name: &typed.display_name,
+        email: join.email,
+        role: join.role,
+        outcome: &outcome,
+    })
+    .await
+}
+
+/// Signs a new account in: its cookie, and on to its account page.
+fn signed_in_now(site: &Site, started: &sessions::Started) -> Response {
+    let mut response = see_other(ACCOUNT_PATH);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            site,
+            crate::cache::SESSION_COOKIE,
+            &started.token,
+            sessions::SESSION_LIFETIME.num_seconds(),
+            false,
+        ),
+    );
+    response
+}
+
+fn joining<'a>(
+    form: &'a AccountForm,
+    email: &'a str,
+    headers: &'a HeaderMap,
+    client: std::net::IpAddr,
+) -> encore_app::signup::Joining<'a> {
+    encore_app::signup::Joining {
+        username: &form.username,
+        display_name: &form.display_name,
+        email,
+        password: &form.password,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+        client,
+    }
+}
+
+/// `GET /account/signup`: the sign-up form, or word that sign-up is closed.
+pub async fn signup_form(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+    headers: HeaderMap,
+) -> Result<Response> {
+    if viewer.is_some() {
+        return Ok(see_other(ACCOUNT_PATH));
+    }
+    let (token, fresh) = form_token(&headers)?;
+    let (stage, outcome) = if app.store.sites().signup_open(site.id).await? {
+        ("signup", Outcome::ok())
+    } else {
+        let closed = "This blog does not take sign-ups. Ask its owner for an invitation.";
+        (
+            "closed",
+            Outcome::say(StatusCode::FORBIDDEN, Some(closed.into())),
+        )
+    };
+    let join = Join {
+        stage,
+        action: SIGNUP_PATH,
+        email: "",
+        role: "",
+    };
+    let response = join_page(&app, &site, join, &token, &AccountForm::default(), outcome).await?;
+    Ok(with_form_cookie(response, &site, &token, fresh))
+}
+
+/// `POST /account/signup`: makes a subscriber account and signs it in.
+pub async fn signup(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    check_form_token(&headers, &form.csrf)?;
+    let joined = encore_app::signup::sign_up(
+        &app.app,
+        site.id,
+        joining(&form, &form.email, &headers, client),
+    )
+    .await;
+    match joined {
+        Ok(started) => Ok(signed_in_now(&site, &started)),
+        Err(err) => {
+            let outcome = Outcome::refused(err)?;
+            let stage = if outcome.status == StatusCode::FORBIDDEN {
+                "closed"
+            } else {
+                "signup"
+            };
+            let join = Join {
+                stage,
+                action: SIGNUP_PATH,
+                email: &form.email,
+                role: "",
+            };
+            join_page(&app, &site, join, &form.csrf, &form, outcome).await
+        }
+    }
+}
+
+/// `GET /account/invite/{token}`: the form that accepts an invitation, or why it no longer works.
+pub async fn invitation_form(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Path(link): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (token, fresh) = form_token(&headers)?;
+    let action = format!("/account/invite/{link}");
+    let found = encore_app::signup::invitation(&app.app, &link).await?;
+    let (stage, outcome) = match &found {
+        Some(_) => ("invite", Outcome::ok()),
+        None => ("spent", Outcome::refused(AppError::LinkSpent)?),
+    };
+    let (email, role) = found
+        .as_ref()
+        .map_or(("", ""), |f| (f.email.as_str(), f.role.as_str()));
+    let join = Join {
+        stage,
+        action: &action,
+        email,
+        role,
+    };
+    let response = join_page(&app, &site, join, &token, &AccountForm::default(), outcome).await?;
+    Ok(with_form_cookie(response, &site, &token, fresh))
+}
+
+/// `POST /account/invite/{token}`: makes the invited account and signs it in.
+pub async fn accept_invitation(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    ClientIp(client): ClientIp,
+    Path(link): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    check_form_token(&headers, &form.csrf)?;
+    let accepted = encore_app::signup::accept_invitation(
+        &app.app,
+        &link,
+        joining(&form, "", &headers, client),
+    )
+    .await;
+    match accepted {
+        Ok(started) => Ok(signed_in_now(&site, &started)),
+        Err(err) => {
+            let spent = matches!(err, AppError::LinkSpent);
+            let outcome = Outcome::refused(err)?;
+            let found = encore_app::signup::invitation(&app.app, &link).await?;
+            let (email, role) = found
+                .as_ref()
+                .map_or(("", ""), |f| (f.email.as_str(), f.role.as_str()));
+            let action = format!("/account/invite/{link}");
+            let stage = if spent { "spent" } else { "invite" };
+            let join = Join {
+                stage,
+                action: &action,
+                email,
+                role,
+            };
+            join_page(&app, &site, join, &form.csrf, &form, outcome).await
         }
     }
 }

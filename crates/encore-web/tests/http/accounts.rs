@@ -260,6 +260,8 @@ async fn every_form_refuses_a_missing_or_foreign_token_and_changes_nothing(backe
                 ("new_password", "a brand new secret".to_owned()),
                 ("display_name", "Changed".to_owned()),
                 ("name", "another".to_owned()),
+                ("username", "someone-new".to_owned()),
+                ("email", "someone-new@example.org".to_owned()),
             ]
         };
         for csrf in ["", "0000", foreign.as_str(), anonymous.as_str()] {

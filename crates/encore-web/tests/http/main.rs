@@ -10,6 +10,7 @@ mod archives;
 mod cache;
 mod downloads;
 mod hostile;
+mod joining;
 mod posts;
 mod reset;
 mod security;

@@ -46,6 +46,9 @@ pub enum SiteCommand {
         /// e.g. https://music.example.org.
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// Whether anyone may sign up as a subscriber (open) or only invited people (closed).
+        #[arg(long, value_name = "open|closed", value_parser = ["open", "closed"])]
+        signup: Option<String>,
     },
     /// List the sites of this instance.
     List,
@@ -89,6 +92,7 @@ pub async fn run(command: SiteCommand, config: Config) -> anyhow::Result<()> {
                 title,
                 tagline,
                 base_url,
+                signup,
             } => {
                 let sites = app.store().sites();
                 let site = match host {
@@ -103,6 +107,16 @@ pub async fn run(command: SiteCommand, config: Config) -> anyhow::Result<()> {
                         .await?
                         .context("there is no default site yet: start `encore serve` once")?,
                 };
+                if let Some(signup) = &signup {
+                    encore_app::signup::set_signup(
+                        &app,
+                        Actor::Operator,
+                        site.id,
+                        signup == "open",
+                    )
+                    .await?;
+                    println!("Sign-up on {} is {signup}.", site.base_url);
+                }
                 let settings = SiteSettings {
                     host: new_host,
                     title,

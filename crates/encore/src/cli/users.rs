@@ -35,18 +35,37 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Invite someone by email: they choose their username and password through the link, which
+    /// works once, for a week. The mail goes out through smtp_url (a running server sends it);
+    /// the link is printed too, to hand over another way.
+    Invite {
+        /// Their email address.
+        #[arg(long)]
+        email: String,
+        /// administrator, editor, author, contributor or subscriber.
+        #[arg(long, default_value = "author")]
+        role: Role,
+        /// Host of the site to join (default: the default site).
+        #[arg(long)]
+        site: Option<String>,
+    },
 }
 
 /// Runs a user command.
 pub async fn run(command: UserCommand, config: Config) -> anyhow::Result<()> {
-    let UserCommand::Add {
-        username,
-        email,
-        display_name,
-        role,
-        site,
-        password_stdin,
-    } = command;
+    let (username, email, display_name, role, site, password_stdin) = match command {
+        UserCommand::Add {
+            username,
+            email,
+            display_name,
+            role,
+            site,
+            password_stdin,
+        } => (username, email, display_name, role, site, password_stdin),
+        UserCommand::Invite { email, role, site } => {
+            return invite(config, email, role, site).await;
+        }
+    };
     let account = NewAccount {
         username,
         email,
@@ -80,6 +99,36 @@ pub async fn run(command: UserCommand, config: Config) -> anyhow::Result<()> {
             "Created {role} {} ({}) on {}.",
             created.username, created.display_name, site.base_url
         );
+        Ok(())
+    }
+    .await;
+    app.store().close().await;
+    result
+}
+
+async fn invite(
+    config: Config,
+    email: String,
+    role: Role,
+    site: Option<String>,
+) -> anyhow::Result<()> {
+    let app = cli::open_app(&config).await?;
+    let result = async {
+        let site = cli::site_by_host(&app, &config, site).await?;
+        let link =
+            match encore_app::signup::invite(&app, Actor::Operator, &site, &email, role).await {
+                Err(AppError::Validation(e)) => bail!("{e}"),
+                other => other?,
+            };
+        println!(
+            "Invited {email} to join {} as {role}. The link (good for a week, once):\n{link}",
+            site.base_url
+        );
+        if config.smtp_url.is_none() {
+            println!(
+                "smtp_url is not set: the mail waits in the outbox; hand the link over yourself."
+            );
+        }
         Ok(())
     }
     .await;

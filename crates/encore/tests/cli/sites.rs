@@ -245,3 +245,53 @@ async fn an_edit_reaches_every_nodes_page_cache_within_a_second() {
         );
     }
 }
+
+/// The owner opens sign-up and invites someone from the command line; a running server honours
+/// both, and the invitation's link works before any mail is sent.
+#[tokio::test]
+async fn sign_up_and_invitations_are_set_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::support::encore(dir.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+    let server = Server::start(cmd);
+    assert_eq!(server.get("/account/signup").await.status(), 403);
+
+    let mut cmd = crate::support::encore(dir.path());
+    cmd.args(["site", "set", "--signup", "open"]);
+    let out = run(cmd, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("is open"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(server.get("/account/signup").await.status(), 200);
+
+    let mut cmd = crate::support::encore(dir.path());
+    cmd.args([
+        "user",
+        "invite",
+        "--email",
+        "guest@example.org",
+        "--role",
+        "editor",
+    ]);
+    let out = run(cmd, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("smtp_url is not set"), "{said}");
+    let link = said
+        .split_whitespace()
+        .find(|w| w.contains("/account/invite/"))
+        .expect("the link is printed");
+    let path = &link[link.find("/account/").unwrap()..];
+    let page = server.get(path).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("guest@example.org"));
+
+    let mut cmd = crate::support::encore(dir.path());
+    cmd.args(["user", "invite", "--email", "not an address"]);
+    let out = run(cmd, "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("email"), "{}", text(&out.stderr));
+}
