@@ -11,7 +11,7 @@ use chrono::Duration;
 use encore_core::{
     account::{NewAccount, validate_email, validate_password},
     change::Change,
-    ids::SiteId,
+    ids::{AccountId, SiteId},
     roles::{Capability, Role},
     site::Site,
 };
@@ -20,6 +20,96 @@ use std::net::IpAddr;
 
 /// How long an invitation works.
 pub const INVITATION_LIFETIME: Duration = Duration::days(7);
+
+/// How long an email confirmation link works.
+pub const CONFIRMATION_LIFETIME: Duration = Duration::days(2);
+/// Confirmation mails one account receives in a day at most.
+pub const CONFIRMATIONS_PER_DAY: i64 = 5;
+
+/// Writes a link that confirms `email` for `account`, and the mail that carries it, in `tx`.
+async fn mail_confirmation(
+    tx: &mut encore_store::Tx,
+    site: &Site,
+    account: AccountId,
+    email: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let token = random_token()?;
+    tx.sessions()
+        .insert_confirmation(
+            &token_hash(&token),
+            account,
+            email,
+            now,
+            now + CONFIRMATION_LIFETIME,
+        )
+        .await?;
+    let link = site.url(&format!("/account/confirm/{token}"));
+    let body = format!(
+        "Someone, hopefully you, made an account with this address on {}.\n\n\
+         To confirm that the address is yours, open this link within two days:\n\n{link}\n\n\
+         If it was not you, ignore this mail.\n",
+        site.title
+    );
+    tx.jobs()
+        .mail(
+            email,
+            &format!("Confirm your address on {}", site.title),
+            &body,
+            now,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Mails the account's address a new confirmation link, unless it is confirmed already or
+/// [`CONFIRMATIONS_PER_DAY`] went out in the last day.
+pub async fn resend_confirmation(app: &App, site: &Site, account: AccountId) -> Result<()> {
+    if app.store().accounts().email_verified(account).await? {
+        return Ok(());
+    }
+    let email = app
+        .store()
+        .accounts()
+        .email(account)
+        .await?
+        .ok_or(AppError::NotFound("account"))?;
+    let now = app.clock().now();
+    let mut tx = app.store().begin().await?;
+    if tx
+        .sessions()
+        .confirmations_since(account, now - Duration::days(1))
+        .await?
+        >= CONFIRMATIONS_PER_DAY
+    {
+        return Err(AppError::Throttled {
+            retry_after_seconds: Duration::days(1).num_seconds().unsigned_abs(),
+        });
+    }
+    mail_confirmation(&mut tx, site, account, &email, now).await?;
+    app.commit(tx, Change::default()).await?;
+    Ok(())
+}
+
+/// Confirms the address a link was mailed to; the account. A used or late link, or one for an
+/// address the account no longer has, is [`AppError::LinkSpent`].
+pub async fn confirm_email(app: &App, token: &str) -> Result<AccountId> {
+    if token.len() != 64 {
+        return Err(AppError::LinkSpent);
+    }
+    let now = app.clock().now();
+    let mut tx = app.store().begin().await?;
+    let Some(account) = tx
+        .sessions()
+        .use_confirmation(&token_hash(token), now)
+        .await?
+    else {
+        return Err(AppError::LinkSpent);
+    };
+    tx.accounts().mark_email_verified(account, now).await?;
+    app.commit(tx, Change::default()).await?;
+    Ok(account)
+}
 
 /// What a sign-up or invitation form sends, with where it came from.
 #[derive(Debug, Clone, Copy)]
@@ -143,11 +233,12 @@ pub async fn accept_invitation(app: &App, token: &str, joining: Joining<'_>) -> 
     Ok(started)
 }
 
-/// Makes a subscriber account on a site whose sign-up is open, and signs it in. Counts against
-/// the client's network like a failed sign-in, so one place cannot make accounts by the
-/// hundred.
-pub async fn sign_up(app: &App, site: SiteId, joining: Joining<'_>) -> Result<Started> {
-    if !app.store().sites().signup_open(site).await? {
+/// Makes a subscriber account on a site whose sign-up is open, and signs it in.
+///
+/// A link that confirms the address is mailed. Each sign-up counts against the client's network
+/// like a failed sign-in, so one place cannot make accounts by the hundred.
+pub async fn sign_up(app: &App, site: &Site, joining: Joining<'_>) -> Result<Started> {
+    if !app.store().sites().signup_open(site.id).await? {
         return Err(AppError::Forbidden(
             "sign up here; ask the blog's owner for an invitation",
         ));
@@ -178,8 +269,9 @@ pub async fn sign_up(app: &App, site: SiteId, joining: Joining<'_>) -> Result<St
         .await?;
     let created = tx.accounts().insert(&account, Some(&hash), now).await?;
     tx.accounts()
-        .set_role(site, created.id, Role::Subscriber, now)
+        .set_role(site.id, created.id, Role::Subscriber, now)
         .await?;
+    mail_confirmation(&mut tx, site, created.id, &account.email, now).await?;
     let started = start_session(&mut tx, created.id, joining.user_agent, &client, now).await?;
     app.commit(tx, Change::default()).await?;
     Ok(started)

@@ -132,6 +132,16 @@ impl Accounts<'_> {
         Ok(id.map(AccountId))
     }
 
+    /// Whether an account's email address is confirmed as its owner's.
+    pub async fn email_verified(&self, id: AccountId) -> Result<bool> {
+        const SQL: &str = "SELECT email_verified_at IS NOT NULL FROM accounts WHERE id = $1";
+        let verified: Option<bool> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(verified.unwrap_or(false))
+    }
+
     /// An account's email address.
     pub async fn email(&self, id: AccountId) -> Result<Option<String>> {
         const SQL: &str = "SELECT email FROM accounts WHERE id = $1";

@@ -249,6 +249,63 @@ impl SessionsTx<'_> {
             .await)?)
     }
 
+    /// Stores a link that confirms `email` for `account`, good until `expires_at`.
+    pub async fn insert_confirmation(
+        &mut self,
+        token_hash: &str,
+        account: AccountId,
+        email: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        const SQL: &str = "INSERT INTO email_confirmations (token_hash, account_id, email, created_at, expires_at) \
+                           VALUES ($1, $2, $3, $4, $5)";
+        in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(token_hash)
+            .bind(account.0)
+            .bind(email)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Uses a confirmation link: the account and address it confirms, when it was unused,
+    /// unexpired and the account still has that address; none otherwise.
+    pub async fn use_confirmation(
+        &mut self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AccountId>> {
+        const SQL: &str = "UPDATE email_confirmations SET used_at = $2 \
+                           WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+                             AND email = (SELECT a.email FROM accounts a WHERE a.id = email_confirmations.account_id) \
+                           RETURNING account_id";
+        let account: Option<i64> = in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        Ok(account.map(AccountId))
+    }
+
+    /// Counts confirmation links made for an account since `since`.
+    pub async fn confirmations_since(
+        &mut self,
+        account: AccountId,
+        since: DateTime<Utc>,
+    ) -> Result<i64> {
+        const SQL: &str =
+            "SELECT COUNT(*) FROM email_confirmations WHERE account_id = $1 AND created_at > $2";
+        Ok(in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(account.0)
+            .bind(since)
+            .fetch_one(&mut *conn)
+            .await)?)
+    }
+
     /// Counts reset links asked for an account since `since` (a limit on mail to one person).
     pub async fn resets_since(&mut self, account: AccountId, since: DateTime<Utc>) -> Result<i64> {
         const SQL: &str =

@@ -67,6 +67,11 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/account/reset/{token}",
             get(account::reset_link).post(account::reset_password),
         ),
+        ("/account/confirm", post(account::resend_confirmation)),
+        (
+            "/account/confirm/{token}",
+            get(account::confirm_form).post(account::confirm),
+        ),
         (
             "/account/signup",
             get(account::signup_form).post(account::signup),
@@ -95,6 +100,8 @@ pub const FORM_ROUTES: &[&str] = &[
     "/account/reset/{token}",
     "/account/signup",
     "/account/invite/{token}",
+    "/account/confirm",
+    "/account/confirm/{token}",
 ];
 
 /// The route patterns, as the router matches them (a test holds `encore_core::address`

@@ -151,6 +151,8 @@ struct AccountPage<'a> {
     username: &'a str,
     display_name: &'a str,
     email: String,
+    /// Whether the address is confirmed.
+    email_verified: bool,
     /// The profile form's values: as stored, or as typed when they were refused.
     profile: Profile,
     sessions: Vec<SessionView>,
@@ -354,6 +356,7 @@ async fn account_page(
         .profile(account)
         .await?
         .ok_or(Error::NotFound)?;
+    let email_verified = app.store.accounts().email_verified(account).await?;
     let app_passwords = app
         .store
         .accounts()
@@ -392,6 +395,7 @@ async fn account_page(
         username: &viewer.session.username,
         display_name: &viewer.session.display_name,
         email,
+        email_verified,
         profile: shown.typed.unwrap_or(stored),
         sessions,
         app_passwords,
@@ -786,7 +790,7 @@ pub async fn signup(
     check_form_token(&headers, &form.csrf)?;
     let joined = encore_app::signup::sign_up(
         &app.app,
-        site.id,
+        &site,
         joining(&form, &form.email, &headers, client),
     )
     .await;
@@ -873,6 +877,102 @@ pub async fn accept_invitation(
             join_page(&app, &site, join, &form.csrf, &form, outcome).await
         }
     }
+}
+
+#[derive(Serialize)]
+struct ConfirmPage<'a> {
+    layout: Layout,
+    /// `confirm`, `done` or `spent`.
+    stage: &'static str,
+    csrf: &'a str,
+    action: &'a str,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+}
+
+async fn confirm_page(
+    app: &AppState,
+    site: &Site,
+    (stage, action): (&'static str, &str),
+    csrf: &str,
+    outcome: Outcome,
+) -> Result<Response> {
+    let at = ("/account/confirm", "Confirm your address", "confirm.html");
+    render(app, site, at, outcome.status, |layout| ConfirmPage {
+        layout,
+        stage,
+        csrf,
+        action,
+        outcome: &outcome,
+    })
+    .await
+}
+
+/// `GET /account/confirm/{token}`: a button that confirms the address. Following the link
+/// changes nothing by itself, so a mail scanner that opens it confirms nothing.
+pub async fn confirm_form(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Path(link): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let (token, fresh) = form_token(&headers)?;
+    let action = format!("/account/confirm/{link}");
+    let response = confirm_page(&app, &site, ("confirm", &action), &token, Outcome::ok()).await?;
+    Ok(with_form_cookie(response, &site, &token, fresh))
+}
+
+/// `POST /account/confirm/{token}`: confirms the address.
+pub async fn confirm(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Path(link): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    check_form_token(&headers, &form.csrf)?;
+    let action = format!("/account/confirm/{link}");
+    match encore_app::signup::confirm_email(&app.app, &link).await {
+        Ok(_) => {
+            let done = Some("Your email address is confirmed. Thank you.".to_owned());
+            confirm_page(
+                &app,
+                &site,
+                ("done", &action),
+                &form.csrf,
+                Outcome::say(StatusCode::OK, done),
+            )
+            .await
+        }
+        Err(err) => {
+            let outcome = Outcome::refused(err)?;
+            confirm_page(&app, &site, ("spent", &action), &form.csrf, outcome).await
+        }
+    }
+}
+
+/// `POST /account/confirm`: mails the signed-in account a new confirmation link.
+pub async fn resend_confirmation(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Form(form): Form<AccountForm>,
+) -> Result<Response> {
+    let Some(viewer) = viewer else {
+        return Ok(to_sign_in());
+    };
+    check_token(&viewer, &form.csrf)?;
+    let outcome =
+        match encore_app::signup::resend_confirmation(&app.app, &site, viewer.session.account_id)
+            .await
+        {
+            Ok(()) => Outcome::say(
+                StatusCode::OK,
+                Some("A new confirmation link is on its way to your address.".into()),
+            ),
+            Err(err) => Outcome::refused(err)?,
+        };
+    account_page(&app, &site, &viewer, outcome, Shown::default()).await
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 encore_store::backend_tests!(
     sign_up_is_closed_until_the_owner_opens_it,
     an_invitation_makes_an_account_with_its_role_once,
+    an_address_is_confirmed_by_a_button_behind_the_mailed_link,
 );
 
 async fn form(browser: &mut Browser<'_>, path: &str) -> (StatusCode, String) {
@@ -211,5 +212,84 @@ async fn an_invitation_makes_an_account_with_its_role_once(backend: TestBackend)
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+async fn an_address_is_confirmed_by_a_button_behind_the_mailed_link(backend: TestBackend) {
+    let mut smtp = SmtpServer::new();
+    smtp.start();
+    let t = TestApp::spawn_with_mail(backend, &smtp).await;
+    signup::set_signup(&t.app, Actor::Operator, t.site.id, true)
+        .await
+        .unwrap();
+    let mut browser = t.browser("newcomer");
+    let (_, page) = form(&mut browser, "/account/signup").await;
+    let csrf = csrf_of(&page);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("username", "newcomer"),
+        ("email", "newcomer@example.org"),
+        ("password", PASSWORD),
+    ];
+    assert_eq!(
+        browser.post("/account/signup", &fields).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, account) = form(&mut browser, "/account").await;
+    assert!(account.contains("is not confirmed yet"), "{account}");
+
+    let mail = smtp.mail(1).await.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        mail.contains("Subject: Confirm your address on Test Blog"),
+        "{mail}"
+    );
+    let start = format!("{}/account/confirm/", t.base);
+    let token = mail[mail.find(&start).unwrap() + start.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let path = format!("/account/confirm/{token}");
+    // Opening the link (as a mail scanner would) confirms nothing.
+    let (status, page) = form(&mut browser, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form(&mut browser, "/account")
+            .await
+            .1
+            .contains("is not confirmed yet")
+    );
+    let csrf = csrf_of(&page);
+    let response = browser.post(&path, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("is confirmed"));
+    assert!(
+        !form(&mut browser, "/account")
+            .await
+            .1
+            .contains("is not confirmed yet")
+    );
+    // Once only.
+    assert_eq!(
+        browser
+            .post(&path, &[("csrf", csrf.as_str())])
+            .await
+            .status(),
+        StatusCode::GONE
+    );
+
+    // Asking again for a confirmed address sends nothing more.
+    let csrf = csrf_of(&form(&mut browser, "/account").await.1);
+    assert_eq!(
+        browser
+            .post("/account/confirm", &[("csrf", csrf.as_str())])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.store.jobs().list(10).await.unwrap().len(),
+        1,
+        "no second mail was written"
     );
 }
