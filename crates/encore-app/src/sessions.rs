@@ -66,6 +66,22 @@ pub fn client_network(ip: IpAddr) -> String {
     }
 }
 
+/// Refuses a request from a client network that failed to sign in, asked for resets or signed
+/// up [`FAILURES_PER_CLIENT`] times in the last [`FAILURE_WINDOW`].
+pub(crate) async fn refuse_busy_network(app: &App, client: &str, now: DateTime<Utc>) -> Result<()> {
+    let recent = app
+        .store()
+        .sessions()
+        .failures_from(client, now - FAILURE_WINDOW)
+        .await?;
+    if recent >= FAILURES_PER_CLIENT {
+        return Err(AppError::Throttled {
+            retry_after_seconds: FAILURE_WINDOW.num_seconds().unsigned_abs(),
+        });
+    }
+    Ok(())
+}
+
 /// A hash that matches no password, verified when a sign-in names no account with a password,
 /// so that such a refusal takes as long as a wrong password.
 static DECOY: LazyLock<Option<String>> =
@@ -260,16 +276,7 @@ pub async fn request_password_reset(
     }
     let client = client_network(client);
     let now = app.clock().now();
-    let (_, by_client) = app
-        .store()
-        .sessions()
-        .failures_since("", &client, now - FAILURE_WINDOW)
-        .await?;
-    if by_client >= FAILURES_PER_CLIENT {
-        return Err(AppError::Throttled {
-            retry_after_seconds: FAILURE_WINDOW.num_seconds().unsigned_abs(),
-        });
-    }
+    refuse_busy_network(app, &client, now).await?;
     let found = app.store().accounts().for_sign_in(&login).await?;
     let mut tx = app.store().begin().await?;
     tx.sessions()

@@ -3,9 +3,7 @@
 use crate::{
     Actor, App, AppError, Result,
     accounts::hash_password,
-    sessions::{
-        FAILURE_WINDOW, FAILURES_PER_CLIENT, Started, client_network, random_token, start_session,
-    },
+    sessions::{Started, client_network, random_token, refuse_busy_network, start_session},
 };
 use chrono::Duration;
 use encore_core::{
@@ -245,16 +243,7 @@ pub async fn sign_up(app: &App, site: &Site, joining: Joining<'_>) -> Result<Sta
     }
     let client = client_network(joining.client);
     let now = app.clock().now();
-    let (_, by_client) = app
-        .store()
-        .sessions()
-        .failures_since("", &client, now - FAILURE_WINDOW)
-        .await?;
-    if by_client >= FAILURES_PER_CLIENT {
-        return Err(AppError::Throttled {
-            retry_after_seconds: FAILURE_WINDOW.num_seconds().unsigned_abs(),
-        });
-    }
+    refuse_busy_network(app, &client, now).await?;
     let account = NewAccount {
         username: joining.username.into(),
         email: joining.email.into(),

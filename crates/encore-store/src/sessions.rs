@@ -106,6 +106,17 @@ impl Sessions<'_> {
             .await)?)
     }
 
+    /// Failed sign-ins (and resets and sign-ups) from `client` since `since`.
+    pub async fn failures_from(&self, client: &str, since: DateTime<Utc>) -> Result<i64> {
+        const SQL: &str =
+            "SELECT COUNT(*) FROM login_failures WHERE client = $1 AND created_at > $2";
+        Ok(read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(client)
+            .bind(since)
+            .fetch_one(pool)
+            .await)?)
+    }
+
     /// Failed sign-ins since `since`: for what was typed as `login`, and from `client`.
     pub async fn failures_since(
         &self,

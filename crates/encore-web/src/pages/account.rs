@@ -213,6 +213,14 @@ async fn render<T: Serialize>(
     Ok(response)
 }
 
+/// The browser's `User-Agent`, as sessions remember it.
+fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
@@ -304,10 +312,7 @@ pub async fn login(
     Form(form): Form<AccountForm>,
 ) -> Result<Response> {
     check_form_token(&headers, &form.csrf)?;
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let user_agent = user_agent(&headers);
     let next = safe_next(&form.next);
     let attempt = sessions::SignIn {
         login: &form.login,
@@ -741,10 +746,7 @@ fn joining<'a>(
         display_name: &form.display_name,
         email,
         password: &form.password,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default(),
+        user_agent: user_agent(headers),
         client,
     }
 }
