@@ -15,6 +15,7 @@ pub mod renders;
 pub mod sessions;
 pub mod signup;
 pub mod sites;
+pub mod social;
 pub mod taxonomy;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -60,6 +61,13 @@ pub enum AppError {
         /// How long to wait.
         retry_after_seconds: u64,
     },
+    /// A sign-in through another service that cannot go on (a late or replayed state, a token
+    /// that does not check out, an address that belongs to another account).
+    #[error("{0}")]
+    LoginRefused(String),
+    /// A sign-in provider cannot be reached or answers nonsense.
+    #[error("{0}")]
+    ProviderDown(String),
     /// The database cannot be reached for now; worth trying again.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),

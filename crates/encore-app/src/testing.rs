@@ -147,3 +147,190 @@ impl Drop for SmtpServer {
         self.stop();
     }
 }
+
+/// A real OpenID Connect provider on loopback for tests.
+///
+/// It is npm's `oidc-provider` on the machine's Node.js, run by `scripts/oidc-provider.mjs` from
+/// the directory `ENCORE_TEST_OIDC_DIR` names (`scripts/test` installs it there), with one client
+/// and one account whose sign-in and consent steps finish at once. [`OidcProvider::authorize`]
+/// plays the browser's part at the provider.
+pub struct OidcProvider {
+    /// The port it listens on.
+    pub port: u16,
+    child: Option<std::process::Child>,
+    /// The provider's cookies by (name, path).
+    cookies: std::collections::BTreeMap<(String, String), String>,
+}
+
+/// Who signs in at an [`OidcProvider`].
+#[derive(Debug, Clone)]
+pub struct OidcAccount {
+    /// The provider's id for the account.
+    pub sub: String,
+    /// Its address.
+    pub email: String,
+    /// Whether the provider vouches for the address.
+    pub email_verified: bool,
+    /// Its name.
+    pub name: String,
+}
+
+/// The client id the test provider knows.
+pub const OIDC_CLIENT_ID: &str = "encore-test";
+/// The client secret the test provider knows.
+pub const OIDC_CLIENT_SECRET: &str = "a-client-secret-for-tests-only-0123456789";
+
+impl OidcProvider {
+    /// A provider on a free port, not started (so that its issuer can be configured first).
+    pub fn new() -> OidcProvider {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        OidcProvider {
+            port,
+            child: None,
+            cookies: Default::default(),
+        }
+    }
+
+    /// Starts the provider, sending readers back to `redirect_uris` and signing `account` in.
+    pub fn start(&mut self, redirect_uris: &[String], account: &OidcAccount) {
+        let dir = std::env::var("ENCORE_TEST_OIDC_DIR").expect(
+            "ENCORE_TEST_OIDC_DIR names a directory with npm's oidc-provider (scripts/test installs it)",
+        );
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/oidc-provider.mjs"
+        );
+        let claims = format!(
+            r#"{{"sub":{:?},"email":{:?},"email_verified":{},"name":{:?}}}"#,
+            account.sub, account.email, account.email_verified, account.name
+        );
+        let child = std::process::Command::new("node")
+            .arg(script)
+            .env("OIDC_DIR", dir)
+            .env("PORT", self.port.to_string())
+            .env("CLIENT_ID", OIDC_CLIENT_ID)
+            .env("CLIENT_SECRET", OIDC_CLIENT_SECRET)
+            .env("REDIRECT_URIS", redirect_uris.join(","))
+            .env("ACCOUNT", claims)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        self.cookies.clear();
+        for _ in 0..400 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!(
+            "the OpenID Connect provider did not start on port {}",
+            self.port
+        );
+    }
+
+    /// The provider as Encore's configuration names it, with id `id`.
+    pub fn provider(&self, id: &str) -> crate::social::Provider {
+        crate::social::Provider {
+            id: id.into(),
+            label: "Test ID".into(),
+            protocol: crate::social::Protocol::OpenIdConnect {
+                issuer: self.issuer(),
+            },
+            client_id: OIDC_CLIENT_ID.into(),
+            client_secret: OIDC_CLIENT_SECRET.into(),
+            scopes: "openid email profile".into(),
+        }
+    }
+
+    /// The issuer.
+    pub fn issuer(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the provider (a provider that is down).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Follows the provider's redirects from an authorisation address, as a browser would, until
+    /// they lead elsewhere; that address (the client's callback, with `code` and `state`).
+    pub async fn authorize(&mut self, url: &str) -> String {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let origin = self.issuer();
+        let mut url = url.to_owned();
+        for _ in 0..10 {
+            if !url.starts_with(&origin) {
+                return url;
+            }
+            let path = url[origin.len()..]
+                .split('?')
+                .next()
+                .unwrap_or("/")
+                .to_owned();
+            let cookies = self
+                .cookies
+                .iter()
+                .filter(|((_, p), _)| path.starts_with(p.as_str()))
+                .map(|((n, _), v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let response = client
+                .get(&url)
+                .header("cookie", cookies)
+                .send()
+                .await
+                .unwrap();
+            for set in response.headers().get_all("set-cookie") {
+                let set = set.to_str().unwrap();
+                let mut parts = set.split(';');
+                let (name, value) = parts.next().unwrap().split_once('=').unwrap();
+                let path = parts
+                    .find_map(|a| a.trim().strip_prefix("path="))
+                    .unwrap_or("/");
+                self.cookies
+                    .insert((name.to_owned(), path.to_owned()), value.to_owned());
+            }
+            let status = response.status();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            let Some(location) = location else {
+                panic!(
+                    "the provider answered {status}: {}",
+                    response.text().await.unwrap()
+                );
+            };
+            url = if location.starts_with('/') {
+                format!("{origin}{location}")
+            } else {
+                location
+            };
+        }
+        panic!("the provider redirected too often");
+    }
+}
+
+impl Default for OidcProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

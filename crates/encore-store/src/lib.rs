@@ -25,6 +25,7 @@ mod backend;
 pub mod changes;
 pub mod downloads;
 pub mod jobs;
+pub mod logins;
 pub mod media;
 pub mod posts;
 pub mod series;
@@ -222,6 +223,11 @@ impl Store {
         sessions::Sessions { store: self }
     }
 
+    /// Outside identities linked to accounts.
+    pub fn logins(&self) -> logins::Logins<'_> {
+        logins::Logins { store: self }
+    }
+
     /// Background jobs and the mail outbox.
     pub fn jobs(&self) -> jobs::Jobs<'_> {
         jobs::Jobs { store: self }
@@ -302,6 +308,11 @@ impl Tx {
     /// Signed-in sessions and failed sign-ins.
     pub fn sessions(&mut self) -> sessions::SessionsTx<'_> {
         sessions::SessionsTx { tx: self }
+    }
+
+    /// Outside identities and sign-ins under way at a provider.
+    pub fn logins(&mut self) -> logins::LoginsTx<'_> {
+        logins::LoginsTx { tx: self }
     }
 
     /// Background jobs and the mail outbox.

@@ -101,6 +101,16 @@ impl TestStore {
     }
 }
 
+/// Runs a statement as it stands, to put a store into a state no use case makes (a tampered
+/// row); how many rows it changed.
+pub async fn execute(store: &Store, sql: &str) -> u64 {
+    crate::backend::write!(store, |pool| sqlx::query(AssertSqlSafe(sql.to_owned()))
+        .execute(pool)
+        .await
+        .unwrap()
+        .rows_affected())
+}
+
 /// Creates an empty database on the test server and returns its URL.
 pub async fn fresh_pg_database() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);

@@ -59,7 +59,8 @@ impl From<encore_app::AppError> for Error {
             AppError::Conflict(_) => Error::Conflict(err.to_string()),
             AppError::Forbidden(_) => Error::Forbidden(err.to_string()),
             AppError::SignInRefused => Error::Forbidden(err.to_string()),
-            AppError::LinkSpent => Error::BadRequest(err.to_string()),
+            AppError::LinkSpent | AppError::LoginRefused(_) => Error::BadRequest(err.to_string()),
+            AppError::ProviderDown(why) => Error::Unavailable(why),
             AppError::Throttled {
                 retry_after_seconds,
             } => Error::TooManyRequests(retry_after_seconds),

@@ -2,7 +2,10 @@
 
 use crate::{
     front::FrontDoor,
-    pages::{account, archives, assets, authors, downloads, errors, misc, posts, series, taxonomy},
+    pages::{
+        account, archives, assets, authors, downloads, errors, misc, posts, series, social,
+        taxonomy,
+    },
     state::AppState,
 };
 use axum::{
@@ -21,7 +24,7 @@ use tower_http::{
 };
 
 /// The players an embed may frame (see `encore_core::embed::PLAYER_PREFIXES`).
-const CSP: &str = "default-src 'self'; img-src 'self' https: data:; media-src 'self' https:; \
+pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' https: data:; media-src 'self' https:; \
     style-src 'self'; style-src-attr 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; \
     form-action 'self'; frame-ancestors 'self'; frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
     https://w.soundcloud.com https://bandcamp.com https://open.spotify.com";
@@ -50,6 +53,10 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/account/login",
             get(account::login_form).post(account::login),
         ),
+        ("/account/login/{provider}", post(social::start)),
+        ("/account/login/{provider}/callback", get(social::callback)),
+        ("/account/logins/{provider}/link", post(social::link)),
+        ("/account/logins/{id}/unlink", post(social::unlink)),
         ("/account/logout", post(account::logout)),
         ("/account/logout-others", post(account::logout_others)),
         ("/account/password", post(account::password)),
@@ -90,6 +97,9 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
 /// came from (a test walks them all with a missing and a foreign token).
 pub const FORM_ROUTES: &[&str] = &[
     "/account/login",
+    "/account/login/{provider}",
+    "/account/logins/{provider}/link",
+    "/account/logins/{id}/unlink",
     "/account/logout",
     "/account/logout-others",
     "/account/password",

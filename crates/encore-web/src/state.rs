@@ -58,6 +58,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A bearer token that opens `/metrics` to other machines; without one, only to this one.
     pub metrics_token: Option<String>,
+    /// Services readers may sign in through.
+    pub social: encore_app::social::Social,
 }
 
 impl Settings {
@@ -70,6 +72,7 @@ impl Settings {
             limits: crate::server::Limits::default(),
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            social: encore_app::social::Social::default(),
         }
     }
 }

@@ -217,3 +217,61 @@ async fn an_embed_loads_its_player_only_when_the_reader_asks() {
     );
     let _ = browser.call(reqwest::Method::DELETE, "", json!({})).await;
 }
+
+impl Browser {
+    /// Waits up to ten seconds for `script` to return true.
+    async fn wait_for(&self, script: &str) {
+        for _ in 0..100 {
+            if self.eval(script).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let seen = self
+            .eval("return location.href + ' ' + document.body.innerText")
+            .await;
+        panic!("waited in vain for {script}; the page: {seen}");
+    }
+}
+
+#[tokio::test]
+async fn a_reader_signs_in_with_a_provider_and_out_again() {
+    use encore_app::testing::{OidcAccount, OidcProvider};
+    let mut provider = OidcProvider::new();
+    let mut settings = encore_web::Settings::new(10);
+    settings.social = encore_app::social::Social::new(vec![provider.provider("testid")]);
+    let app = TestApp::spawn_with_settings(TestBackend::Sqlite, settings).await;
+    provider.start(
+        &[format!("{}/account/login/testid/callback", app.base)],
+        &OidcAccount {
+            sub: "reader-in-chromium".into(),
+            email: "chromium.reader@example.org".into(),
+            email_verified: true,
+            name: "Chromium Reader".into(),
+        },
+    );
+
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/account/login", app.base)).await;
+    browser
+        .click("form[action='/account/login/testid'] button")
+        .await;
+    // To the provider and back (its sign-in and consent steps finish by themselves).
+    browser
+        .wait_for("return location.pathname === '/account' && document.body.innerText.includes('chromium-reader')")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.body.innerText.includes('as chromium.reader@example.org')")
+            .await,
+        true,
+        "the account page lists the linked provider"
+    );
+    browser.click("form[action='/account/logout'] button").await;
+    browser.wait_for("return location.pathname === '/'").await;
+    browser.goto(&format!("{}/account", app.base)).await;
+    browser
+        .wait_for("return location.pathname === '/account/login'")
+        .await;
+    let _ = browser.call(reqwest::Method::DELETE, "", json!({})).await;
+}

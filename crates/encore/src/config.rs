@@ -77,6 +77,207 @@ pub struct Config {
     /// Seconds a running spam service trusts a key's cached state (revocation, blocklist) before reading it
     /// again, so edits made by another process take effect; 0 reads it on every call. Default 10.
     pub spam_refresh_seconds: u32,
+    /// Services readers may sign in through: `[[login.oidc]]` (OpenID Connect) and
+    /// `[[login.oauth2]]` (GitHub, Facebook, WordPress.com or any OAuth2 service) sections.
+    /// Default none.
+    pub login: LoginConfig,
+}
+
+/// The `[login]` section: sign-in providers.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// OpenID Connect providers.
+    pub oidc: Vec<OidcConfig>,
+    /// OAuth2 services.
+    pub oauth2: Vec<OAuth2Config>,
+}
+
+/// One `[[login.oidc]]` section.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// A short name used in addresses: lower-case letters, digits, `-`.
+    pub id: String,
+    /// The button's words. Default: the id.
+    #[serde(default)]
+    pub label: String,
+    /// The issuer; its discovery document is at `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// The client id registered with the provider.
+    pub client_id: String,
+    /// The client secret, if not in `client_secret_file` or `ENCORE_LOGIN_{ID}_CLIENT_SECRET`.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// A file holding the client secret.
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// Scopes to ask for. Default `openid email profile`.
+    #[serde(default)]
+    pub scopes: Option<String>,
+}
+
+/// One `[[login.oauth2]]` section: a preset's endpoints, each of which may be replaced.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth2Config {
+    /// A short name used in addresses: lower-case letters, digits, `-`.
+    pub id: String,
+    /// The button's words. Default: the id.
+    #[serde(default)]
+    pub label: String,
+    /// `github`, `facebook` or `wordpress`; without one, every endpoint and field is given.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// The client id registered with the service.
+    pub client_id: String,
+    /// The client secret, if not in `client_secret_file` or `ENCORE_LOGIN_{ID}_CLIENT_SECRET`.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// A file holding the client secret.
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// Scopes to ask for. Default: the preset's.
+    #[serde(default)]
+    pub scopes: Option<String>,
+    /// Where the browser authorises.
+    #[serde(default)]
+    pub authorize_url: Option<String>,
+    /// Where the code is exchanged.
+    #[serde(default)]
+    pub token_url: Option<String>,
+    /// Where the user's record is read.
+    #[serde(default)]
+    pub userinfo_url: Option<String>,
+    /// The record's field with the user's stable id.
+    #[serde(default)]
+    pub subject_field: Option<String>,
+    /// The record's field with the address.
+    #[serde(default)]
+    pub email_field: Option<String>,
+    /// The record's field with the shown name.
+    #[serde(default)]
+    pub name_field: Option<String>,
+    /// The record's field with a login name.
+    #[serde(default)]
+    pub username_field: Option<String>,
+    /// Whether the service only gives out addresses it has confirmed.
+    #[serde(default)]
+    pub email_trusted: Option<bool>,
+}
+
+/// A client secret: given in the file, or in a file it names, or in
+/// `ENCORE_LOGIN_{ID}_CLIENT_SECRET`.
+fn client_secret(id: &str, given: Option<&str>, file: Option<&Path>) -> anyhow::Result<String> {
+    if let Some(secret) = given.filter(|s| !s.is_empty()) {
+        return Ok(secret.to_owned());
+    }
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "login provider {id}: cannot read client_secret_file {}",
+                path.display()
+            )
+        })?;
+        return Ok(text.trim().to_owned());
+    }
+    let var = format!(
+        "ENCORE_LOGIN_{}_CLIENT_SECRET",
+        id.to_uppercase().replace('-', "_")
+    );
+    Ok(std::env::var(var).unwrap_or_default())
+}
+
+impl LoginConfig {
+    /// The providers, with their secrets read, checked.
+    pub fn providers(&self) -> anyhow::Result<Vec<encore_app::social::Provider>> {
+        use encore_app::social::{OAuth2Endpoints, Protocol, Provider};
+        let mut providers = Vec::new();
+        for c in &self.oidc {
+            providers.push(Provider {
+                id: c.id.clone(),
+                label: if c.label.is_empty() {
+                    c.id.clone()
+                } else {
+                    c.label.clone()
+                },
+                protocol: Protocol::OpenIdConnect {
+                    issuer: c.issuer.clone(),
+                },
+                client_id: c.client_id.clone(),
+                client_secret: client_secret(
+                    &c.id,
+                    c.client_secret.as_deref(),
+                    c.client_secret_file.as_deref(),
+                )?,
+                scopes: c
+                    .scopes
+                    .clone()
+                    .unwrap_or_else(|| "openid email profile".into()),
+            });
+        }
+        for c in &self.oauth2 {
+            let (mut endpoints, scopes) = match c.preset.as_deref() {
+                Some(name) => OAuth2Endpoints::preset(name).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "login provider {}: no preset {name:?} (github, facebook, wordpress)",
+                        c.id
+                    )
+                })?,
+                None => (
+                    OAuth2Endpoints {
+                        authorize_url: String::new(),
+                        token_url: String::new(),
+                        userinfo_url: String::new(),
+                        subject_field: "id".into(),
+                        email_field: "email".into(),
+                        name_field: "name".into(),
+                        username_field: String::new(),
+                        email_trusted: false,
+                    },
+                    "",
+                ),
+            };
+            let replace = |slot: &mut String, value: &Option<String>| {
+                if let Some(v) = value {
+                    slot.clone_from(v);
+                }
+            };
+            replace(&mut endpoints.authorize_url, &c.authorize_url);
+            replace(&mut endpoints.token_url, &c.token_url);
+            replace(&mut endpoints.userinfo_url, &c.userinfo_url);
+            replace(&mut endpoints.subject_field, &c.subject_field);
+            replace(&mut endpoints.email_field, &c.email_field);
+            replace(&mut endpoints.name_field, &c.name_field);
+            replace(&mut endpoints.username_field, &c.username_field);
+            if let Some(trusted) = c.email_trusted {
+                endpoints.email_trusted = trusted;
+            }
+            providers.push(Provider {
+                id: c.id.clone(),
+                label: if c.label.is_empty() {
+                    c.id.clone()
+                } else {
+                    c.label.clone()
+                },
+                protocol: Protocol::OAuth2(endpoints),
+                client_id: c.client_id.clone(),
+                client_secret: client_secret(
+                    &c.id,
+                    c.client_secret.as_deref(),
+                    c.client_secret_file.as_deref(),
+                )?,
+                scopes: c.scopes.clone().unwrap_or_else(|| scopes.to_owned()),
+            });
+        }
+        for (i, p) in providers.iter().enumerate() {
+            p.check().map_err(|e| anyhow::anyhow!(e))?;
+            if providers[..i].iter().any(|q| q.id == p.id) {
+                bail!("two login providers are called {}", p.id);
+            }
+        }
+        Ok(providers)
+    }
 }
 
 /// The keys an `ENCORE_*` variable may set: the fields of [`Config`], read from the struct itself
@@ -115,6 +316,7 @@ impl Default for Config {
             metrics_token: None,
             smtp_url: None,
             mail_from: "encore@localhost".into(),
+            login: LoginConfig::default(),
         }
     }
 }
@@ -194,6 +396,7 @@ impl Config {
             encore_app::mail::Mailer::check(url, &self.mail_from)
                 .map_err(|e| anyhow::anyhow!(e))?;
         }
+        self.login.providers()?;
         if !(self.spam_rate_limit.is_finite() && self.spam_rate_limit >= 0.0) {
             bail!("spam_rate_limit must be 0 (no limit) or a positive number of calls per second");
         }
@@ -219,6 +422,7 @@ impl Config {
                 .map(|p| parse_network(p))
                 .collect::<anyhow::Result<_>>()?,
             metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+            social: encore_app::social::Social::new(self.login.providers()?),
         })
     }
 
@@ -279,6 +483,16 @@ impl fmt::Debug for Config {
             .field("posts_per_page", &self.posts_per_page)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
+            .field(
+                "login",
+                &self
+                    .login
+                    .oidc
+                    .iter()
+                    .map(|p| &p.id)
+                    .chain(self.login.oauth2.iter().map(|p| &p.id))
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -307,7 +521,7 @@ mod tests {
                 "--help does not describe {key} ({env})"
             );
             assert!(
-                example.contains(&format!("{key} =")),
+                example.contains(&format!("{key} =")) || example.contains(&format!("[[{key}.")),
                 "encore.toml.example lacks {key}"
             );
             assert!(
@@ -366,6 +580,46 @@ mod tests {
             assert_eq!(config.data_dir, defaults.data_dir);
             assert_eq!(config.posts_per_page, defaults.posts_per_page);
             assert_eq!(config.site_title.as_deref(), Some("My Encore blog"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn login_providers_come_from_sections_with_secrets_kept_out_of_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("id-secret", "from-a-file\n")?;
+            jail.create_file(
+                "encore.toml",
+                "[[login.oidc]]\nid = \"example-id\"\nlabel = \"Example ID\"\nissuer = \"https://id.example.org\"\n\
+                 client_id = \"blog\"\nclient_secret_file = \"id-secret\"\n\n\
+                 [[login.oauth2]]\nid = \"github\"\npreset = \"github\"\nclient_id = \"gh\"\n",
+            )?;
+            jail.set_env("ENCORE_LOGIN_GITHUB_CLIENT_SECRET", "from-the-environment");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            let providers = config.login.providers().map_err(|e| e.to_string())?;
+            assert_eq!(providers.len(), 2);
+            assert_eq!(providers[0].client_secret, "from-a-file");
+            assert_eq!(providers[0].scopes, "openid email profile");
+            assert_eq!(providers[1].client_secret, "from-the-environment");
+            assert_eq!(providers[1].label, "github");
+            let shown = format!("{config:?}");
+            assert!(
+                !shown.contains("from-a-file") && !shown.contains("from-the-environment"),
+                "{shown}"
+            );
+            jail.create_file(
+                "encore.toml",
+                "[[login.oauth2]]\nid = \"x\"\npreset = \"myspace\"\nclient_id = \"c\"\n",
+            )?;
+            assert!(
+                Config::load(None, &Overrides::default()).is_err(),
+                "an unknown preset"
+            );
+            jail.create_file("encore.toml", "[[login.oidc]]\nid = \"Bad Id\"\nissuer = \"https://a.example\"\nclient_id = \"c\"\n")?;
+            assert!(
+                Config::load(None, &Overrides::default()).is_err(),
+                "an id unfit for addresses"
+            );
             Ok(())
         });
     }

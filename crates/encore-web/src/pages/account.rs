@@ -52,10 +52,10 @@ pub struct NextQuery {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct AccountForm {
-    csrf: String,
+    pub(crate) csrf: String,
     login: String,
     password: String,
-    next: String,
+    pub(crate) next: String,
     current_password: String,
     new_password: String,
     display_name: String,
@@ -68,7 +68,7 @@ pub struct AccountForm {
 
 /// How a form page is answered: its status, a message above the form, and problems by field.
 #[derive(Debug, Serialize)]
-struct Outcome {
+pub(crate) struct Outcome {
     #[serde(skip)]
     status: StatusCode,
     message: Option<String>,
@@ -76,11 +76,11 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn ok() -> Outcome {
+    pub(crate) fn ok() -> Outcome {
         Outcome::say(StatusCode::OK, None)
     }
 
-    fn say(status: StatusCode, message: Option<String>) -> Outcome {
+    pub(crate) fn say(status: StatusCode, message: Option<String>) -> Outcome {
         Outcome {
             status,
             message,
@@ -89,7 +89,7 @@ impl Outcome {
     }
 
     /// A use case's refusal as the form shows it; other errors are not the form's to show.
-    fn refused(err: AppError) -> std::result::Result<Outcome, Error> {
+    pub(crate) fn refused(err: AppError) -> std::result::Result<Outcome, Error> {
         match err {
             AppError::Validation(e) => Ok(Outcome {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -105,6 +105,12 @@ impl Outcome {
                 Some(err.to_string()),
             )),
             AppError::LinkSpent => Ok(Outcome::say(StatusCode::GONE, Some(err.to_string()))),
+            AppError::LoginRefused(_) => {
+                Ok(Outcome::say(StatusCode::BAD_REQUEST, Some(err.to_string())))
+            }
+            AppError::ProviderDown(_) => {
+                Ok(Outcome::say(StatusCode::BAD_GATEWAY, Some(err.to_string())))
+            }
             AppError::Conflict(field) => Ok(Outcome {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 message: None,
@@ -121,6 +127,8 @@ impl Outcome {
 #[derive(Serialize)]
 struct LoginPage<'a> {
     layout: Layout,
+    /// Sign-in providers to offer.
+    providers: Vec<encore_app::social::Button>,
     csrf: &'a str,
     login: &'a str,
     next: &'a str,
@@ -159,13 +167,25 @@ struct AccountPage<'a> {
     app_passwords: Vec<AppPasswordView>,
     /// A new application password, shown this once.
     new_app_password: Option<String>,
+    /// Outside identities linked to the account.
+    logins: Vec<LinkedView>,
+    /// Providers the account has no identity of yet.
+    providers: Vec<encore_app::social::Button>,
     #[serde(flatten)]
     outcome: &'a Outcome,
 }
 
+#[derive(Serialize)]
+struct LinkedView {
+    id: i64,
+    label: String,
+    email: String,
+    since: DateView,
+}
+
 /// What the account page shows besides the stored state.
 #[derive(Default)]
-struct Shown {
+pub(crate) struct Shown {
     /// Profile fields as typed, when they were refused.
     typed: Option<Profile>,
     /// A new application password.
@@ -187,7 +207,7 @@ struct ResetPage<'a> {
 
 /// Renders a personal page in the site's frame: never stored by the page cache, a proxy or the
 /// browser, and never sending its address (which may hold a reset token) to another site.
-async fn render<T: Serialize>(
+pub(crate) async fn render<T: Serialize>(
     app: &AppState,
     site: &Site,
     (path, title, template): (&str, &str, &str),
@@ -206,6 +226,17 @@ async fn render<T: Serialize>(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // Sign-in buttons send the browser on to the providers: let the forms go there.
+    let sources = app.settings.social.form_action_sources();
+    if !sources.is_empty() {
+        let csp = crate::router::CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {}", sources.join(" ")),
+        );
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     if status == StatusCode::TOO_MANY_REQUESTS {
         let wait = sessions::FAILURE_WINDOW.num_seconds().unsigned_abs();
         headers.insert(header::RETRY_AFTER, HeaderValue::from(wait));
@@ -214,19 +245,19 @@ async fn render<T: Serialize>(
 }
 
 /// The browser's `User-Agent`, as sessions remember it.
-fn user_agent(headers: &HeaderMap) -> &str {
+pub(crate) fn user_agent(headers: &HeaderMap) -> &str {
     headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
 /// The token for a form shown to anyone: the browser's form cookie, or a new one (true).
-fn form_token(headers: &HeaderMap) -> Result<(String, bool)> {
+pub(crate) fn form_token(headers: &HeaderMap) -> Result<(String, bool)> {
     match cookie(headers, FORM_COOKIE).filter(|t| t.len() == 64) {
         Some(token) => Ok((token.to_owned(), false)),
         None => Ok((sessions::random_token()?, true)),
@@ -234,7 +265,12 @@ fn form_token(headers: &HeaderMap) -> Result<(String, bool)> {
 }
 
 /// Sets the form cookie on a page that shows a new form token.
-fn with_form_cookie(mut response: Response, site: &Site, token: &str, fresh: bool) -> Response {
+pub(crate) fn with_form_cookie(
+    mut response: Response,
+    site: &Site,
+    token: &str,
+    fresh: bool,
+) -> Response {
     if fresh {
         response.headers_mut().append(
             header::SET_COOKIE,
@@ -245,7 +281,7 @@ fn with_form_cookie(mut response: Response, site: &Site, token: &str, fresh: boo
 }
 
 /// Refuses a form shown to anyone whose token is not the browser's form cookie.
-fn check_form_token(headers: &HeaderMap, given: &str) -> Result<()> {
+pub(crate) fn check_form_token(headers: &HeaderMap, given: &str) -> Result<()> {
     check(same_token(
         cookie(headers, FORM_COOKIE).unwrap_or_default(),
         given,
@@ -253,7 +289,7 @@ fn check_form_token(headers: &HeaderMap, given: &str) -> Result<()> {
 }
 
 /// Refuses a signed-in form whose token is not its session's.
-fn check_token(viewer: &SignedIn, given: &str) -> Result<()> {
+pub(crate) fn check_token(viewer: &SignedIn, given: &str) -> Result<()> {
     check(same_token(&viewer.session.csrf, given))
 }
 
@@ -267,7 +303,7 @@ fn check(same: bool) -> Result<()> {
     }
 }
 
-async fn login_page(
+pub(crate) async fn login_page(
     app: &AppState,
     site: &Site,
     csrf: &str,
@@ -278,6 +314,7 @@ async fn login_page(
     let at = (LOGIN_PATH, "Sign in", "login.html");
     render(app, site, at, outcome.status, |layout| LoginPage {
         layout,
+        providers: app.settings.social.buttons(),
         csrf,
         login,
         next,
@@ -347,7 +384,7 @@ fn to_sign_in() -> Response {
     see_other(&format!("{LOGIN_PATH}?next={ACCOUNT_PATH}"))
 }
 
-async fn account_page(
+pub(crate) async fn account_page(
     app: &AppState,
     site: &Site,
     viewer: &SignedIn,
@@ -393,6 +430,23 @@ async fn account_page(
             current: s.token_hash == current,
         })
         .collect();
+    let linked = encore_app::social::linked(&app.app, &app.settings.social, account).await?;
+    let providers = app
+        .settings
+        .social
+        .buttons()
+        .into_iter()
+        .filter(|b| !linked.iter().any(|(l, _)| l.provider == b.id))
+        .collect();
+    let logins = linked
+        .into_iter()
+        .map(|(l, label)| LinkedView {
+            id: l.id,
+            label,
+            email: l.email,
+            since: DateView::new(l.created_at),
+        })
+        .collect();
     let at = (ACCOUNT_PATH, "Your account", "account.html");
     render(app, site, at, outcome.status, |layout| AccountPage {
         layout,
@@ -405,6 +459,8 @@ async fn account_page(
         sessions,
         app_passwords,
         new_app_password: shown.new_app_password,
+        logins,
+        providers,
         outcome: &outcome,
     })
     .await
@@ -721,7 +777,12 @@ async fn join_page(
 
 /// Signs a new account in: its cookie, and on to its account page.
 fn signed_in_now(site: &Site, started: &sessions::Started) -> Response {
-    let mut response = see_other(ACCOUNT_PATH);
+    signed_in_to(site, started, ACCOUNT_PATH)
+}
+
+/// Goes on to `to` with the cookie of a session just begun.
+pub(crate) fn signed_in_to(site: &Site, started: &sessions::Started, to: &str) -> Response {
+    let mut response = see_other(to);
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(

@@ -10,6 +10,7 @@ pub mod lists;
 pub mod misc;
 pub mod posts;
 pub mod series;
+pub mod social;
 pub mod taxonomy;
 
 use crate::{cache::PageTopics, error::Result, state::AppState};

@@ -15,4 +15,5 @@ mod posts;
 mod reset;
 mod security;
 mod sites;
+mod social;
 mod visibility;

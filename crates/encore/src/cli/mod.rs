@@ -51,6 +51,9 @@ CONFIGURATION
     smtp_url            ENCORE_SMTP_URL            smtp://HOST:587, smtps://HOST:465 or smtp://HOST:25?tls=none
                                                    (none: mail waits in the outbox)
     mail_from           ENCORE_MAIL_FROM           sender of Encore's mail (encore@localhost)
+    login               ENCORE_LOGIN               sign-in providers: [[login.oidc]] and [[login.oauth2]]
+                                                   sections (none); a client secret may come from
+                                                   client_secret_file or ENCORE_LOGIN_{ID}_CLIENT_SECRET
 
   site_title, site_tagline and base_url seed the default site when it is created; afterwards
   change them with `encore site set` (a differing setting is reported, never written).
