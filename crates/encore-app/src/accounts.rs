@@ -72,6 +72,92 @@ pub async fn update_profile(app: &App, account: AccountId, profile: Profile) -> 
     Ok(profile)
 }
 
+/// The largest picture file a member may upload.
+pub const AVATAR_MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// What a member chose for their picture.
+#[derive(Debug, Clone)]
+pub enum AvatarChoice {
+    /// Drawn from their name.
+    Generated,
+    /// Their Gravatar.
+    Gravatar,
+    /// A picture file they sent (PNG, JPEG or WebP).
+    Upload(bytes::Bytes),
+}
+
+/// Sets a member's picture.
+///
+/// An upload is decoded, cut to the middle square and stored as a
+/// [`SIDE`](encore_core::avatar::SIDE)-pixel PNG (which also drops whatever the file carried
+/// besides the picture, such as where a photo was taken); a file that is not a picture, too
+/// large, or of a kind other than PNG, JPEG or WebP is refused on the field `avatar`.
+pub async fn set_avatar(app: &App, account: AccountId, choice: AvatarChoice) -> Result<()> {
+    use encore_core::avatar::Avatar;
+    let sites = app.store().accounts().sites_of(account).await?;
+    let mut tx = app.store().begin().await?;
+    match choice {
+        AvatarChoice::Generated => {
+            tx.accounts()
+                .set_avatar(account, &Avatar::Generated.stored())
+                .await?
+        }
+        AvatarChoice::Gravatar => {
+            tx.accounts()
+                .set_avatar(account, &Avatar::Gravatar.stored())
+                .await?
+        }
+        AvatarChoice::Upload(bytes) => {
+            if bytes.is_empty() {
+                return Err(ValidationError::new("avatar", "choose a picture file").into());
+            }
+            if bytes.len() > AVATAR_MAX_BYTES {
+                return Err(ValidationError::new("avatar", "is larger than 2 MB").into());
+            }
+            let png = tokio::task::spawn_blocking(move || square_png(&bytes))
+                .await
+                .map_err(|e| AppError::Store(encore_store::StoreError::Config(e.to_string())))??;
+            tx.accounts()
+                .store_avatar(account, bytes::Bytes::from(png))
+                .await?;
+        }
+    }
+    let changes = sites.into_iter().map(Change::whole_site).collect();
+    app.commit_all(tx, changes).await?;
+    Ok(())
+}
+
+/// A picture file as a square PNG of [`SIDE`](encore_core::avatar::SIDE) pixels.
+fn square_png(bytes: &[u8]) -> std::result::Result<Vec<u8>, ValidationError> {
+    use encore_core::avatar::SIDE;
+    use image::{ImageFormat, ImageReader, imageops::FilterType};
+    let refuse = || ValidationError::new("avatar", "is not a PNG, JPEG or WebP picture");
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| refuse())?;
+    if !matches!(
+        reader.format(),
+        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)
+    ) {
+        return Err(refuse());
+    }
+    let mut limits = image::Limits::default();
+    // A small file can claim an enormous picture; refuse before allocating it.
+    limits.max_image_width = Some(8000);
+    limits.max_image_height = Some(8000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    let mut reader = reader;
+    reader.limits(limits);
+    let picture = reader.decode().map_err(|_| refuse())?;
+    let square = picture.resize_to_fill(SIDE, SIDE, FilterType::Lanczos3);
+    let mut png = Vec::new();
+    square
+        .to_rgba8()
+        .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
+        .map_err(|_| refuse())?;
+    Ok(png)
+}
+
 /// Application passwords one account may hold.
 pub const APP_PASSWORDS_PER_ACCOUNT: usize = 20;
 

@@ -45,7 +45,7 @@ impl Mailer {
     pub fn new(smtp_url: &str, from: &str) -> std::result::Result<Mailer, String> {
         let from = Self::check(smtp_url, from)?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&transport_url(smtp_url))
-            .map_err(|e| format!("smtp_url is not usable: {e}"))?
+            .map_err(|e| format!("smtp.url is not usable: {e}"))?
             .timeout(Some(SEND_TIMEOUT))
             .build();
         Ok(Mailer { transport, from })
@@ -55,10 +55,10 @@ impl Mailer {
     pub fn check(smtp_url: &str, from: &str) -> std::result::Result<Mailbox, String> {
         let from: Mailbox = from
             .parse()
-            .map_err(|e| format!("mail_from {from:?} is not an address: {e}"))?;
+            .map_err(|e| format!("smtp.from {from:?} is not an address: {e}"))?;
         AsyncSmtpTransport::<Tokio1Executor>::from_url(&transport_url(smtp_url)).map_err(|e| {
             format!(
-                "smtp_url is not usable ({e}); expected smtp://HOST:587, smtps://HOST:465 or smtp://HOST:25?tls=none"
+                "smtp.url is not usable ({e}); expected smtp://HOST:587, smtps://HOST:465 or smtp://HOST:25?tls=none"
             )
         })?;
         Ok(from)

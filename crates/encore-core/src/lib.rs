@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod address;
+pub mod avatar;
 pub mod change;
 pub mod clock;
 pub mod download;

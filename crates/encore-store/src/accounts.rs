@@ -25,6 +25,19 @@ pub struct AppPassword {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// What a member's picture is made from.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AvatarSource {
+    /// The stored choice (see `encore_core::avatar::Avatar::parse`).
+    pub avatar: String,
+    /// The address (for Gravatar).
+    pub email: String,
+    /// The username (the drawn picture's colour).
+    pub username: String,
+    /// The shown name (the drawn picture's initials).
+    pub display_name: String,
+}
+
 /// Account queries; see [`Store::accounts`].
 pub struct Accounts<'a> {
     pub(crate) store: &'a Store,
@@ -101,6 +114,25 @@ impl Accounts<'_> {
                 email,
             )
         }))
+    }
+
+    /// What an account's picture is drawn from: its stored choice, address, username and shown
+    /// name.
+    pub async fn avatar(&self, id: AccountId) -> Result<Option<AvatarSource>> {
+        const SQL: &str =
+            "SELECT avatar, email, username, display_name FROM accounts WHERE id = $1";
+        Ok(read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// The bytes of an uploaded picture.
+    pub async fn avatar_bytes(&self, key: &str) -> Result<bytes::Bytes> {
+        use futures_util::TryStreamExt;
+        let chunks: Vec<bytes::Bytes> =
+            self.store.media.get(key, None).await?.try_collect().await?;
+        Ok(bytes::Bytes::from(chunks.concat()))
     }
 
     /// The sites an account is a member of.
@@ -265,6 +297,29 @@ impl AccountsTx<'_> {
             .await
             .map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// Stores an uploaded picture (a square PNG, made by the caller) under a key named by its
+    /// content, and makes it the account's choice; the key.
+    pub async fn store_avatar(&mut self, account: AccountId, png: bytes::Bytes) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let digest = hex::encode(Sha256::digest(&png));
+        let key = format!("avatars/{}-{}.png", account.0, &digest[..16]);
+        self.tx.media.put(&key, png).await?;
+        self.set_avatar(account, &format!("upload:{key}")).await?;
+        Ok(key)
+    }
+
+    /// Sets an account's picture choice (stored form).
+    pub async fn set_avatar(&mut self, account: AccountId, avatar: &str) -> Result<()> {
+        const SQL: &str = "UPDATE accounts SET avatar = $2 WHERE id = $1";
+        let changed = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(account.0)
+            .bind(avatar)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        crate::found(changed)
     }
 
     /// Replaces an account's profile (validated).

@@ -3,8 +3,8 @@
 use crate::{
     front::FrontDoor,
     pages::{
-        account, archives, assets, authors, downloads, errors, misc, posts, series, social,
-        taxonomy,
+        account, archives, assets, authors, avatars, downloads, errors, misc, posts, series,
+        social, taxonomy,
     },
     state::AppState,
 };
@@ -19,8 +19,8 @@ use axum::{
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::{
-    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
-    timeout::TimeoutLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 
 /// The players an embed may frame (see `encore_core::embed::PLAYER_PREFIXES`).
@@ -28,6 +28,36 @@ pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' https: data:; m
     style-src 'self'; style-src-attr 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; \
     form-action 'self'; frame-ancestors 'self'; frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
     https://w.soundcloud.com https://bandcamp.com https://open.spotify.com";
+
+/// The largest request body most routes take (forms).
+const BODY_LIMIT: usize = 64 * 1024;
+/// The largest body of a picture upload: the file and the form around it.
+const AVATAR_BODY_LIMIT: usize = encore_app::accounts::AVATAR_MAX_BYTES + 64 * 1024;
+
+/// Limits request bodies: a picture upload may be larger than a form. A declared length over the
+/// limit is answered 413 at once; a body that grows past it fails the handler's read.
+async fn limit_body(request: Request, next: Next) -> Response {
+    let limit = if request.uri().path() == "/account/avatar" {
+        AVATAR_BODY_LIMIT
+    } else {
+        BODY_LIMIT
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        )
+            .into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
+}
 
 /// Every route and its handler, in one list.
 fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
@@ -53,6 +83,11 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/account/login",
             get(account::login_form).post(account::login),
         ),
+        (
+            "/account/avatar",
+            post(avatars::choose).layer(axum::extract::DefaultBodyLimit::max(AVATAR_BODY_LIMIT)),
+        ),
+        ("/avatar/{id}", get(avatars::show)),
         ("/account/login/{provider}", post(social::start)),
         ("/account/login/{provider}/callback", get(social::callback)),
         ("/account/logins/{provider}/link", post(social::link)),
@@ -97,6 +132,7 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
 /// came from (a test walks them all with a missing and a foreign token).
 pub const FORM_ROUTES: &[&str] = &[
     "/account/login",
+    "/account/avatar",
     "/account/login/{provider}",
     "/account/logins/{provider}/link",
     "/account/logins/{id}/unlink",
@@ -150,7 +186,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             trailing_slash,
         ))
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(middleware::from_fn(limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -42,14 +42,6 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Log filter in `tracing` syntax, e.g. `info` or `encore=debug`. Default `info`.
     pub log: String,
-    /// Address `encore spam serve` listens on.
-    pub spam_listen: SocketAddr,
-    /// Path under which `encore serve` also answers the Akismet API (e.g. `/akismet`); empty for none.
-    pub spam_path: String,
-    /// Spam API calls allowed per second per key (bursts of twice that); 0 for no limit.
-    pub spam_rate_limit: f64,
-    /// Days the spam service keeps each verdict with its reasons; 0 keeps them forever.
-    pub spam_log_days: u32,
     /// Megabytes of pages (with their compressed copies) the page cache may hold; 0 turns it off.
     /// Default 64.
     pub page_cache_mb: u32,
@@ -67,20 +59,69 @@ pub struct Config {
     /// A token that opens `/metrics` to other machines (`Authorization: Bearer TOKEN`); without
     /// one, `/metrics` answers only on the loopback address. Default none.
     pub metrics_token: Option<String>,
-    /// Where mail goes out: `smtp://HOST:587` (STARTTLS), `smtps://HOST:465` (TLS), or
-    /// `smtp://127.0.0.1:25?tls=none` for a server on this machine; `USER:PASSWORD@` may precede
-    /// the host. Without it, mail waits in the outbox until it is set. Default none.
-    pub smtp_url: Option<String>,
-    /// The sender of Encore's mail, e.g. `Cassette Diaries <blog@example.org>`. Default
-    /// `encore@localhost`.
-    pub mail_from: String,
-    /// Seconds a running spam service trusts a key's cached state (revocation, blocklist) before reading it
-    /// again, so edits made by another process take effect; 0 reads it on every call. Default 10.
-    pub spam_refresh_seconds: u32,
+    /// `[smtp]`: where mail goes out.
+    pub smtp: SmtpConfig,
+    /// `[spam]`: the Akismet-compatible spam service.
+    pub spam: SpamConfig,
     /// Services readers may sign in through: `[[login.oidc]]` (OpenID Connect) and
     /// `[[login.oauth2]]` (GitHub, Facebook, WordPress.com or any OAuth2 service) sections.
     /// Default none.
     pub login: LoginConfig,
+}
+
+/// The `[smtp]` section.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// `smtp://HOST:587` (STARTTLS), `smtps://HOST:465` (TLS), or `smtp://127.0.0.1:25?tls=none`
+    /// for a server on this machine; `USER:PASSWORD@` may precede the host. Without it, mail
+    /// waits in the outbox until it is set. Default none.
+    pub url: Option<String>,
+    /// A file holding the SMTP password (it replaces one written in `url`). Default none.
+    pub password_file: Option<PathBuf>,
+    /// The sender of Encore's mail, e.g. `Cassette Diaries <blog@example.org>`. Default
+    /// `encore@localhost`.
+    pub from: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            url: None,
+            password_file: None,
+            from: "encore@localhost".into(),
+        }
+    }
+}
+
+/// The `[spam]` section.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpamConfig {
+    /// Address `encore spam serve` listens on. Default `127.0.0.1:8181`.
+    pub listen: SocketAddr,
+    /// Path under which `encore serve` also answers the Akismet API (e.g. `/akismet`); empty for
+    /// none. Default empty.
+    pub path: String,
+    /// Calls allowed per second per key (bursts of twice that); 0 for no limit. Default 50.
+    pub rate_limit: f64,
+    /// Days the service keeps each verdict with its reasons; 0 keeps them forever. Default 90.
+    pub log_days: u32,
+    /// Seconds a running service trusts a key's cached state (revocation, blocklist) before
+    /// reading it again; 0 reads it on every call. Default 10.
+    pub refresh_seconds: u32,
+}
+
+impl Default for SpamConfig {
+    fn default() -> Self {
+        SpamConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8181)),
+            path: String::new(),
+            rate_limit: 50.0,
+            log_days: 90,
+            refresh_seconds: 10,
+        }
+    }
 }
 
 /// The `[login]` section: sign-in providers.
@@ -280,13 +321,80 @@ impl LoginConfig {
     }
 }
 
-/// The keys an `ENCORE_*` variable may set: the fields of [`Config`], read from the struct itself
-/// so that a new setting needs no list of its own. Other `ENCORE_` variables (`ENCORE_TEST_PG_URL`)
-/// are not configuration.
+/// Names that settings had before they were grouped in sections, in files and in `ENCORE_*`
+/// variables; they still work.
+const OLDER_NAMES: &[(&str, &str)] = &[
+    ("smtp_url", "smtp.url"),
+    ("mail_from", "smtp.from"),
+    ("spam_listen", "spam.listen"),
+    ("spam_path", "spam.path"),
+    ("spam_rate_limit", "spam.rate_limit"),
+    ("spam_log_days", "spam.log_days"),
+    ("spam_refresh_seconds", "spam.refresh_seconds"),
+];
+
+/// Every setting's key, read from [`Config`] itself so that a new setting needs no list of its
+/// own: top-level names, and `section.name` inside a section (a table of plain values). A table
+/// of lists (`login`) is one key. Each has an `ENCORE_*` variable: the key upper-cased with `_`
+/// for `.` ([`env_name`]).
 pub fn keys() -> Vec<String> {
-    match serde_json::to_value(Config::default()) {
-        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(Config::default()) else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for (key, value) in map {
+        match value {
+            serde_json::Value::Object(section) if !section.values().any(|v| v.is_array()) => {
+                keys.extend(section.keys().map(|name| format!("{key}.{name}")));
+            }
+            _ => keys.push(key),
+        }
+    }
+    keys
+}
+
+/// The environment variable that sets `key`: `smtp.url` ↔ `ENCORE_SMTP_URL`.
+pub fn env_name(key: &str) -> String {
+    format!("ENCORE_{}", key.replace('.', "_").to_uppercase())
+}
+
+/// The key an environment variable's name (without `ENCORE_`, lower-cased) sets, if any. Other
+/// `ENCORE_` variables (`ENCORE_TEST_PG_URL`) are not configuration.
+fn key_of_env(name: &str) -> Option<String> {
+    if let Some((_, key)) = OLDER_NAMES.iter().find(|(old, _)| *old == name) {
+        return Some((*key).to_owned());
+    }
+    let wanted = format!("ENCORE_{}", name.to_uppercase());
+    keys().into_iter().find(|key| env_name(key) == wanted)
+}
+
+/// A provider whose settings may use the names of [`OLDER_NAMES`] at the top level; they are moved
+/// into their sections (a name given both ways keeps the section's).
+struct OlderNames<P>(P);
+
+impl<P: figment::Provider> figment::Provider for OlderNames<P> {
+    fn metadata(&self) -> figment::Metadata {
+        self.0.metadata()
+    }
+
+    fn data(
+        &self,
+    ) -> Result<figment::value::Map<figment::Profile, figment::value::Dict>, figment::Error> {
+        let mut data = self.0.data()?;
+        for dict in data.values_mut() {
+            for (old, new) in OLDER_NAMES {
+                if let Some(value) = dict.remove(*old) {
+                    let (section, name) = new.split_once('.').unwrap_or((new, new));
+                    let entry = dict
+                        .entry(section.to_owned())
+                        .or_insert_with(|| figment::value::Dict::new().into());
+                    if let figment::value::Value::Dict(_, table) = entry {
+                        table.entry(name.to_owned()).or_insert(value);
+                    }
+                }
+            }
+        }
+        Ok(data)
     }
 }
 
@@ -303,19 +411,14 @@ impl Default for Config {
             posts_per_page: 10,
             db_max_connections: 8,
             log: "info".into(),
-            spam_listen: SocketAddr::from(([127, 0, 0, 1], 8181)),
-            spam_path: String::new(),
-            spam_rate_limit: 50.0,
-            spam_log_days: 90,
-            spam_refresh_seconds: 10,
             page_cache_mb: 64,
             header_timeout_seconds: 10,
             max_connections: 1024,
             max_connections_per_ip: 128,
             trusted_proxies: Vec::new(),
             metrics_token: None,
-            smtp_url: None,
-            mail_from: "encore@localhost".into(),
+            smtp: SmtpConfig::default(),
+            spam: SpamConfig::default(),
             login: LoginConfig::default(),
         }
     }
@@ -331,7 +434,7 @@ pub struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
     /// `encore spam serve --listen`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip)]
     pub spam_listen: Option<SocketAddr>,
 }
 
@@ -344,21 +447,21 @@ impl Config {
                 if !path.exists() {
                     bail!("the configuration file {} does not exist", path.display());
                 }
-                figment = figment.merge(Toml::file_exact(path));
+                figment = figment.merge(OlderNames(Toml::file_exact(path)));
             }
             None if Path::new("encore.toml").exists() => {
-                figment = figment.merge(Toml::file_exact("encore.toml"))
+                figment = figment.merge(OlderNames(Toml::file_exact("encore.toml")))
             }
             None => {}
         }
-        let config: Config = figment
-            .merge(
-                Env::prefixed("ENCORE_")
-                    .only(&keys().iter().map(String::as_str).collect::<Vec<_>>()),
-            )
-            .merge(Serialized::defaults(overrides))
-            .extract()
-            .context("invalid configuration")?;
+        let env = Env::prefixed("ENCORE_")
+            .filter_map(|name| key_of_env(name.as_str()).map(Into::into))
+            .lowercase(false);
+        figment = figment.merge(env).merge(Serialized::defaults(overrides));
+        if let Some(listen) = overrides.spam_listen {
+            figment = figment.merge(Serialized::default("spam.listen", listen));
+        }
+        let config: Config = figment.extract().context("invalid configuration")?;
         config.check()?;
         Ok(config)
     }
@@ -376,14 +479,12 @@ impl Config {
         if let Some(url) = &self.database_url {
             encore_store::Backend::from_url(url)?;
         }
-        if !self.spam_path.is_empty()
-            && (!self.spam_path.starts_with('/')
-                || self.spam_path.len() < 2
-                || self.spam_path.ends_with('/'))
+        let spam_path = &self.spam.path;
+        if !spam_path.is_empty()
+            && (!spam_path.starts_with('/') || spam_path.len() < 2 || spam_path.ends_with('/'))
         {
             bail!(
-                "spam_path must be empty or a path like /akismet (a leading slash, no trailing one), not {:?}",
-                self.spam_path
+                "spam.path must be empty or a path like /akismet (a leading slash, no trailing one), not {spam_path:?}"
             );
         }
         for proxy in &self.trusted_proxies {
@@ -392,13 +493,13 @@ impl Config {
         if self.header_timeout_seconds == 0 || self.max_connections == 0 {
             bail!("header_timeout_seconds and max_connections must be at least 1");
         }
-        if let Some(url) = &self.smtp_url {
-            encore_app::mail::Mailer::check(url, &self.mail_from)
+        if let Some(url) = self.smtp_url()? {
+            encore_app::mail::Mailer::check(&url, &self.smtp.from)
                 .map_err(|e| anyhow::anyhow!(e))?;
         }
         self.login.providers()?;
-        if !(self.spam_rate_limit.is_finite() && self.spam_rate_limit >= 0.0) {
-            bail!("spam_rate_limit must be 0 (no limit) or a positive number of calls per second");
+        if !(self.spam.rate_limit.is_finite() && self.spam.rate_limit >= 0.0) {
+            bail!("spam.rate_limit must be 0 (no limit) or a positive number of calls per second");
         }
         Ok(())
     }
@@ -426,12 +527,31 @@ impl Config {
         })
     }
 
-    /// The mailer, when `smtp_url` is set.
+    /// The SMTP URL in effect: `smtp.url` with the password of `smtp.password_file`, if any.
+    pub fn smtp_url(&self) -> anyhow::Result<Option<String>> {
+        let Some(url) = self.smtp.url.as_deref().filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let Some(file) = &self.smtp.password_file else {
+            return Ok(Some(url.to_owned()));
+        };
+        let password = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read smtp.password_file {}", file.display()))?;
+        let mut parsed = url::Url::parse(url).context("smtp.url is not a URL")?;
+        let encoded: String = url::form_urlencoded::byte_serialize(
+            password.trim_end_matches(['\r', '\n']).as_bytes(),
+        )
+        .collect();
+        parsed
+            .set_password(Some(&encoded))
+            .map_err(|()| anyhow::anyhow!("smtp.url cannot carry a password"))?;
+        Ok(Some(parsed.into()))
+    }
+
+    /// The mailer, when `smtp.url` is set.
     pub fn mailer(&self) -> anyhow::Result<Option<encore_app::mail::Mailer>> {
-        self.smtp_url
-            .as_deref()
-            .filter(|u| !u.is_empty())
-            .map(|url| encore_app::mail::Mailer::new(url, &self.mail_from))
+        self.smtp_url()?
+            .map(|url| encore_app::mail::Mailer::new(&url, &self.smtp.from))
             .transpose()
             .map_err(|e| anyhow::anyhow!(e))
     }
@@ -481,8 +601,8 @@ impl fmt::Debug for Config {
             .field("base_url", &self.base_url)
             .field("theme_dir", &self.theme_dir)
             .field("posts_per_page", &self.posts_per_page)
-            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
-            .field("mail_from", &self.mail_from)
+            .field("smtp.url", &self.smtp.url.as_deref().map(redact_url))
+            .field("smtp.from", &self.smtp.from)
             .field(
                 "login",
                 &self
@@ -510,20 +630,33 @@ mod tests {
         let example = include_str!("../../../encore.toml.example");
         let keys = keys();
         assert!(
-            keys.len() >= 20 && keys.contains(&"smtp_url".to_owned()),
+            keys.len() >= 20
+                && keys.contains(&"smtp.url".to_owned())
+                && keys.contains(&"login".to_owned()),
             "{keys:?}"
         );
         for key in keys {
-            let env = format!("ENCORE_{}", key.to_uppercase());
+            let env = env_name(&key);
             assert!(
                 crate::cli::SETTINGS_HELP.contains(&key)
                     && crate::cli::SETTINGS_HELP.contains(&env),
                 "--help does not describe {key} ({env})"
             );
-            assert!(
-                example.contains(&format!("{key} =")) || example.contains(&format!("[[{key}.")),
-                "encore.toml.example lacks {key}"
-            );
+            // A section's key is written under its `[section]` header.
+            let in_example = match key.split_once('.') {
+                Some((section, name)) => {
+                    example
+                        .split_once(&format!("[{section}]"))
+                        .is_some_and(|(_, after)| {
+                            let table = after.split("\n[").next().unwrap_or_default();
+                            table.contains(&format!("{name} ="))
+                        })
+                }
+                None => {
+                    example.contains(&format!("{key} =")) || example.contains(&format!("[[{key}."))
+                }
+            };
+            assert!(in_example, "encore.toml.example lacks {key}");
             assert!(
                 readme.contains(&format!("| `{key}` | `{env}` |")),
                 "the README's settings table lacks {key}"
@@ -620,6 +753,45 @@ mod tests {
                 Config::load(None, &Overrides::default()).is_err(),
                 "an id unfit for addresses"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sections_take_their_older_flat_names_too() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "encore.toml",
+                "smtp_url = \"smtp://127.0.0.1:25?tls=none\"\nspam_path = \"/akismet\"\n\n[spam]\nlog_days = 7\n",
+            )?;
+            jail.set_env("ENCORE_MAIL_FROM", "Old <old@example.org>");
+            jail.set_env("ENCORE_SPAM_RATE_LIMIT", "0");
+            jail.set_env("ENCORE_SMTP_FROM", "New <new@example.org>");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.smtp.url.as_deref(),
+                Some("smtp://127.0.0.1:25?tls=none")
+            );
+            assert_eq!(config.spam.path, "/akismet");
+            assert_eq!(config.spam.log_days, 7);
+            assert!(config.spam.rate_limit.abs() < f64::EPSILON);
+            assert!(
+                ["Old <old@example.org>", "New <new@example.org>"]
+                    .contains(&config.smtp.from.as_str()),
+                "{}",
+                config.smtp.from
+            );
+            jail.create_file("pw", "p@ss word\n")?;
+            jail.create_file(
+                "encore.toml",
+                "[smtp]\nurl = \"smtps://blog@smtp.example.org:465\"\npassword_file = \"pw\"\n",
+            )?;
+            let config = Config::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.smtp_url().map_err(|e| e.to_string())?.as_deref(),
+                Some("smtps://blog:p%40ss+word@smtp.example.org:465")
+            );
+            assert!(!format!("{config:?}").contains("p@ss"));
             Ok(())
         });
     }

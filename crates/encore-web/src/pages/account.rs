@@ -167,6 +167,10 @@ struct AccountPage<'a> {
     app_passwords: Vec<AppPasswordView>,
     /// A new application password, shown this once.
     new_app_password: Option<String>,
+    /// The account's picture.
+    avatar: String,
+    /// Which picture is chosen: `generated`, `gravatar` or `upload`.
+    avatar_choice: &'static str,
     /// Outside identities linked to the account.
     logins: Vec<LinkedView>,
     /// Providers the account has no identity of yet.
@@ -447,6 +451,18 @@ pub(crate) async fn account_page(
             since: DateView::new(l.created_at),
         })
         .collect();
+    let avatar = crate::pages::avatars::url_of(app, account).await?;
+    let avatar_choice = match app
+        .store
+        .accounts()
+        .avatar(account)
+        .await?
+        .map(|a| encore_core::avatar::Avatar::parse(&a.avatar))
+    {
+        Some(encore_core::avatar::Avatar::Gravatar) => "gravatar",
+        Some(encore_core::avatar::Avatar::Uploaded(_)) => "upload",
+        _ => "generated",
+    };
     let at = (ACCOUNT_PATH, "Your account", "account.html");
     render(app, site, at, outcome.status, |layout| AccountPage {
         layout,
@@ -459,6 +475,8 @@ pub(crate) async fn account_page(
         sessions,
         app_passwords,
         new_app_password: shown.new_app_password,
+        avatar,
+        avatar_choice,
         logins,
         providers,
         outcome: &outcome,

@@ -29,6 +29,7 @@ fn year_spec(year: &str) -> Result<ListSpec> {
         label: Some("Archive"),
         description: String::new(),
         empty_is_not_found: true,
+        avatar: None,
     })
 }
 
@@ -52,6 +53,7 @@ fn month_spec(year: &str, month: &str) -> Result<ListSpec> {
         label: Some("Archive"),
         description: String::new(),
         empty_is_not_found: true,
+        avatar: None,
     })
 }
 

@@ -24,6 +24,7 @@ async fn author_spec(app: &AppState, site: &Site, username: &str) -> Result<List
         .member_by_username(site.id, username)
         .await?
         .ok_or(Error::NotFound)?;
+    let avatar = crate::pages::avatars::url_of(app, author.id).await?;
     Ok(ListSpec {
         filter: PostFilter::Author(author.id),
         base: address::author(&author.username),
@@ -31,6 +32,7 @@ async fn author_spec(app: &AppState, site: &Site, username: &str) -> Result<List
         label: Some("Author"),
         description: author.bio,
         empty_is_not_found: true,
+        avatar: Some(avatar),
     })
 }
 

@@ -30,6 +30,8 @@ pub(crate) struct ListSpec {
     pub description: String,
     /// Whether an empty first page is a 404 (archives) or an empty-state page (home).
     pub empty_is_not_found: bool,
+    /// A picture beside the heading (an author's).
+    pub avatar: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -38,6 +40,7 @@ struct ListPage {
     heading: Option<String>,
     label: Option<&'static str>,
     description: String,
+    avatar: Option<String>,
     posts: Vec<SummaryView>,
     pager: Pager,
 }
@@ -110,6 +113,7 @@ async fn list(
         heading: spec.heading,
         label: spec.label,
         description: spec.description,
+        avatar: spec.avatar,
         posts: page.items.iter().map(SummaryView::new).collect(),
         pager,
     };

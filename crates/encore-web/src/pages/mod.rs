@@ -4,6 +4,7 @@ pub mod account;
 pub mod archives;
 pub mod assets;
 pub mod authors;
+pub mod avatars;
 pub mod downloads;
 pub mod errors;
 pub mod lists;

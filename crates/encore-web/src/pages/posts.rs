@@ -29,6 +29,7 @@ fn home_spec() -> ListSpec {
         label: None,
         description: String::new(),
         empty_is_not_found: false,
+        avatar: None,
     }
 }
 

@@ -28,6 +28,7 @@ async fn category_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSp
         label: Some("Category"),
         description: category.description,
         empty_is_not_found: true,
+        avatar: None,
     })
 }
 
@@ -49,6 +50,7 @@ async fn tag_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSpec> {
         label: Some("Tag"),
         description: String::new(),
         empty_is_not_found: true,
+        avatar: None,
     })
 }
 

@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod addresses;
 mod archives;
+mod avatars;
 mod cache;
 mod downloads;
 mod hostile;

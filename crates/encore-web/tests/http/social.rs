@@ -16,6 +16,7 @@ encore_store::backend_tests!(
     a_provider_that_is_down_gets_a_clear_answer,
     addresses_link_only_when_both_sides_confirmed_them,
     readers_link_and_unlink_providers_on_their_account_page,
+    an_oauth2_service_signs_in_through_its_user_record,
 );
 
 const ID: &str = "testid";
@@ -430,4 +431,71 @@ async fn readers_link_and_unlink_providers_on_their_account_page(backend: TestBa
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
     assert!(answer.text().await.unwrap().contains("only way to sign in"));
     assert_eq!(t.store.logins().of_account(own.id).await.unwrap().len(), 1);
+}
+
+async fn an_oauth2_service_signs_in_through_its_user_record(backend: TestBackend) {
+    use encore_app::social::{OAuth2Endpoints, Protocol, Provider};
+    // The same real provider, used the OAuth2 way: authorize, token, then the user record, with
+    // no discovery, no ID token and no nonce.
+    let mut provider = OidcProvider::new();
+    let issuer = provider.issuer();
+    let plain = Provider {
+        id: "plain".into(),
+        label: "Plain OAuth".into(),
+        protocol: Protocol::OAuth2(OAuth2Endpoints {
+            authorize_url: format!("{issuer}/auth"),
+            token_url: format!("{issuer}/token"),
+            userinfo_url: format!("{issuer}/me"),
+            subject_field: "sub".into(),
+            email_field: "email".into(),
+            name_field: "name".into(),
+            username_field: "preferred_username".into(),
+            email_trusted: false,
+        }),
+        ..provider.provider("plain")
+    };
+    let mut settings = Settings::new(10);
+    settings.social = Social::new(vec![plain]);
+    let t = TestApp::spawn_with_settings(backend, settings).await;
+    provider.start(
+        &[format!("{}/account/login/plain/callback", t.base)],
+        &OidcAccount {
+            sub: "octo-42".into(),
+            email: "octo@example.org".into(),
+            email_verified: false,
+            name: "Octo Cat".into(),
+        },
+    );
+    let mut browser = t.browser("octo's browser");
+    let page = browser.get("/account/login").await.text().await.unwrap();
+    let sent = browser
+        .post(
+            "/account/login/plain",
+            &[("csrf", &csrf_of(&page)), ("next", "/")],
+        )
+        .await;
+    let to = location(&sent);
+    assert!(
+        to.starts_with(&format!("{issuer}/auth?")) && !to.contains("nonce="),
+        "{to}"
+    );
+    let back = provider.authorize(&to).await;
+    let done = browser.get(&back[t.base.len()..]).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let page = browser.get("/account").await.text().await.unwrap();
+    assert!(
+        page.contains("octo-cat") && page.contains("Plain OAuth"),
+        "{page}"
+    );
+    let octo = t
+        .store
+        .accounts()
+        .by_username("octo-cat")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !t.store.accounts().email_verified(octo.id).await.unwrap(),
+        "an address the service does not vouch for stays unconfirmed"
+    );
 }

@@ -293,6 +293,52 @@ impl Browser<'_> {
     }
 }
 
+impl Browser<'_> {
+    /// Sends a `multipart/form-data` form (a file upload): text fields, then one file field
+    /// `(name, file name, content type, bytes)`.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &str, &[u8]),
+    ) -> Response {
+        let boundary = "encore-test-boundary-7f3a9c";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        let (name, file_name, content_type, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .app
+            .request(reqwest::Method::POST, path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::USER_AGENT, self.agent)
+            .header(header::ORIGIN, self.app.base.clone())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        response
+    }
+}
+
 /// The password [`TestApp::member`] gives its accounts.
 pub const PASSWORD: &str = "a long enough secret";
 

@@ -34,13 +34,6 @@ CONFIGURATION
     posts_per_page      ENCORE_POSTS_PER_PAGE      posts per list page, 1-100 (10)
     db_max_connections  ENCORE_DB_MAX_CONNECTIONS  database pool size (8)
     log                 ENCORE_LOG                 log filter, e.g. info or encore=debug (info)
-    spam_listen         ENCORE_SPAM_LISTEN         address of `encore spam serve` (127.0.0.1:8181)
-    spam_path           ENCORE_SPAM_PATH           also answer the Akismet API under this path of
-                                                   `encore serve`, e.g. /akismet (off)
-    spam_rate_limit     ENCORE_SPAM_RATE_LIMIT     spam API calls per second per key, 0 = no limit (50)
-    spam_log_days       ENCORE_SPAM_LOG_DAYS       days to keep each spam verdict and its reasons, 0 = forever (90)
-    spam_refresh_seconds ENCORE_SPAM_REFRESH_SECONDS seconds a running spam service trusts a key's cached
-                                                   revocation and blocklist before reading them again (10)
     page_cache_mb       ENCORE_PAGE_CACHE_MB       megabytes of cached pages, 0 = no page cache (64)
     header_timeout_seconds ENCORE_HEADER_TIMEOUT_SECONDS seconds to send headers; also the
                                                    keep-alive idle limit (10)
@@ -48,12 +41,22 @@ CONFIGURATION
     max_connections_per_ip ENCORE_MAX_CONNECTIONS_PER_IP open connections per client, 0 = no limit (128)
     trusted_proxies     ENCORE_TRUSTED_PROXIES     proxies whose X-Forwarded-For names the client (none)
     metrics_token       ENCORE_METRICS_TOKEN       bearer token opening /metrics beyond loopback (none)
-    smtp_url            ENCORE_SMTP_URL            smtp://HOST:587, smtps://HOST:465 or smtp://HOST:25?tls=none
-                                                   (none: mail waits in the outbox)
-    mail_from           ENCORE_MAIL_FROM           sender of Encore's mail (encore@localhost)
     login               ENCORE_LOGIN               sign-in providers: [[login.oidc]] and [[login.oauth2]]
                                                    sections (none); a client secret may come from
                                                    client_secret_file or ENCORE_LOGIN_{ID}_CLIENT_SECRET
+  In sections ([smtp], [spam] in the file; the variable joins section and name with _):
+    smtp.url            ENCORE_SMTP_URL            smtp://HOST:587, smtps://HOST:465 or smtp://HOST:25?tls=none
+                                                   (none: mail waits in the outbox)
+    smtp.password_file  ENCORE_SMTP_PASSWORD_FILE  file holding the SMTP password (none)
+    smtp.from           ENCORE_SMTP_FROM           sender of Encore's mail (encore@localhost)
+    spam.listen         ENCORE_SPAM_LISTEN         address of `encore spam serve` (127.0.0.1:8181)
+    spam.path           ENCORE_SPAM_PATH           also answer the Akismet API under this path of
+                                                   `encore serve`, e.g. /akismet (off)
+    spam.rate_limit     ENCORE_SPAM_RATE_LIMIT     spam API calls per second per key, 0 = no limit (50)
+    spam.log_days       ENCORE_SPAM_LOG_DAYS       days to keep each spam verdict and its reasons, 0 = forever (90)
+    spam.refresh_seconds ENCORE_SPAM_REFRESH_SECONDS seconds a running spam service trusts a key's cached
+                                                   revocation and blocklist before reading them again (10)
+  The older top-level names (smtp_url, mail_from or ENCORE_MAIL_FROM, spam_listen, ...) still work.
 
   site_title, site_tagline and base_url seed the default site when it is created; afterwards
   change them with `encore site set` (a differing setting is reported, never written).

@@ -50,10 +50,10 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             // Said loudly only when it matters: mail is waiting.
             if store.jobs().next_due().await?.is_some() {
                 tracing::warn!(
-                    "smtp_url is not set: mail (password resets) waits in the outbox until it is"
+                    "smtp.url is not set: mail (password resets) waits in the outbox until it is"
                 );
             } else {
-                tracing::info!("smtp_url is not set: mail will wait in the outbox until it is");
+                tracing::info!("smtp.url is not set: mail will wait in the outbox until it is");
             }
             None
         }
@@ -61,17 +61,17 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let state = AppState::new(app.clone(), theme, config.web_settings()?);
     let mut app = encore_web::router(state);
     let mut flusher = None;
-    if !config.spam_path.is_empty() {
+    if !config.spam.path.is_empty() {
         let service =
             encore_spam::service::Service::new(store.clone(), cli::spam::service_options(&config));
         app = app.nest(
-            &config.spam_path,
+            &config.spam.path,
             encore_spam::server::router(service.clone()),
         );
         flusher = Some(service.spawn_flusher());
         println!(
             "The Akismet-compatible spam API answers under http://{bound}{}/1.1/.",
-            config.spam_path
+            config.spam.path
         );
     }
     println!(

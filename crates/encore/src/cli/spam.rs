@@ -102,11 +102,11 @@ pub enum BlockCommand {
 
 /// The service options the configuration asks for.
 pub fn service_options(config: &Config) -> ServiceOptions {
-    let days = u64::from(config.spam_log_days);
+    let days = u64::from(config.spam.log_days);
     ServiceOptions {
-        rate_per_second: config.spam_rate_limit,
+        rate_per_second: config.spam.rate_limit,
         keep_checks: (days > 0).then(|| std::time::Duration::from_secs(days * 24 * 3600)),
-        refresh_every: std::time::Duration::from_secs(u64::from(config.spam_refresh_seconds)),
+        refresh_every: std::time::Duration::from_secs(u64::from(config.spam.refresh_seconds)),
         ..ServiceOptions::default()
     }
 }
@@ -143,9 +143,9 @@ pub async fn run(command: SpamCommand, config: Config) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let store = cli::open_store(&config).await?;
-    let listener = TcpListener::bind(config.spam_listen)
+    let listener = TcpListener::bind(config.spam.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", config.spam_listen))?;
+        .with_context(|| format!("cannot listen on {}", config.spam.listen))?;
     let bound = listener.local_addr()?;
     let service = Service::new(store.clone(), service_options(&config));
     // Train the base model now rather than on the first call.

@@ -36,7 +36,7 @@ pub enum UserCommand {
         password_stdin: bool,
     },
     /// Invite someone by email: they choose their username and password through the link, which
-    /// works once, for a week. The mail goes out through smtp_url (a running server sends it);
+    /// works once, for a week. The mail goes out through smtp.url (a running server sends it);
     /// the link is printed too, to hand over another way.
     Invite {
         /// Their email address.
@@ -124,9 +124,9 @@ async fn invite(
             "Invited {email} to join {} as {role}. The link (good for a week, once):\n{link}",
             site.base_url
         );
-        if config.smtp_url.is_none() {
+        if config.smtp.url.is_none() {
             println!(
-                "smtp_url is not set: the mail waits in the outbox; hand the link over yourself."
+                "smtp.url is not set: the mail waits in the outbox; hand the link over yourself."
             );
         }
         Ok(())

@@ -279,7 +279,7 @@ async fn sign_up_and_invitations_are_set_from_the_command_line() {
     let out = run(cmd, "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
-    assert!(said.contains("smtp_url is not set"), "{said}");
+    assert!(said.contains("smtp.url is not set"), "{said}");
     let link = said
         .split_whitespace()
         .find(|w| w.contains("/account/invite/"))
