@@ -120,6 +120,7 @@ pub const RESERVED: &[&str] = &[
     "tag",
     "theme",
     "admin",
+    "avatar",
     "healthz",
     "metrics",
     "sitemap.xml",

@@ -130,6 +130,32 @@ pub struct Listed {
     pub status: PostStatus,
 }
 
+/// What the writer's desk narrows its list of posts to.
+#[derive(Debug, Clone, Default)]
+pub struct DeskFilter {
+    /// Only this status.
+    pub status: Option<PostStatus>,
+    /// Only this author's.
+    pub author: Option<AccountId>,
+    /// Only titles containing this text (any case).
+    pub search: String,
+}
+
+/// Posts of a site by status, for the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DeskCounts {
+    /// Drafts.
+    pub drafts: i64,
+    /// Waiting for review.
+    pub pending: i64,
+    /// Public now.
+    pub published: i64,
+    /// Published with a time to come.
+    pub scheduled: i64,
+    /// Private.
+    pub private: i64,
+}
+
 // The columns lists and single posts share.
 macro_rules! summary_columns {
     () => {
@@ -449,6 +475,117 @@ impl Posts<'_> {
             .zip(statuses)
             .map(|(summary, status)| Listed { summary, status })
             .collect())
+    }
+
+    /// A page of a site's posts and pages in any status, as the writer's desk lists them: newest
+    /// first (undated drafts first of all), narrowed by `filter`.
+    pub async fn desk(
+        &self,
+        site: SiteId,
+        filter: &DeskFilter,
+        page: PageRequest,
+    ) -> Result<Paginated<Listed>> {
+        macro_rules! desk_where {
+            () => {
+                "FROM posts p JOIN accounts a ON a.id = p.author_id WHERE p.site_id = $1 \
+                 AND ($2 = '' OR p.status = $2) AND ($3 = 0 OR p.author_id = $3) \
+                 AND ($4 = '' OR lower(p.title) LIKE $4 ESCAPE '\\') "
+            };
+        }
+        const COUNT: &str = concat!("SELECT COUNT(*) ", desk_where!());
+        const LIST: &str = concat!(
+            "SELECT ",
+            summary_columns!(),
+            ", p.status ",
+            desk_where!(),
+            "ORDER BY p.published_at IS NOT NULL, p.published_at DESC, p.id DESC LIMIT $5 OFFSET $6"
+        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            summary: SummaryRow,
+            status: String,
+        }
+        let status = filter.status.map(|s| s.as_str()).unwrap_or_default();
+        let author = filter.author.map_or(0, |a| a.0);
+        let pattern = if filter.search.trim().is_empty() {
+            String::new()
+        } else {
+            let escaped: String = filter
+                .search
+                .trim()
+                .to_lowercase()
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            format!("%{escaped}%")
+        };
+        let (total, rows): (i64, Vec<Row>) = read!(self.store, |pool| async {
+            let total = sqlx::query_scalar(COUNT)
+                .bind(site.0)
+                .bind(status)
+                .bind(author)
+                .bind(&pattern)
+                .fetch_one(pool)
+                .await?;
+            let rows = sqlx::query_as(LIST)
+                .bind(site.0)
+                .bind(status)
+                .bind(author)
+                .bind(&pattern)
+                .bind(page.limit())
+                .bind(page.offset())
+                .fetch_all(pool)
+                .await?;
+            Ok::<_, sqlx::Error>((total, rows))
+        }
+        .await)?;
+        let mut statuses = Vec::with_capacity(rows.len());
+        let mut summaries = Vec::with_capacity(rows.len());
+        for row in rows {
+            statuses.push(row.status.parse::<PostStatus>().map_err(corrupt)?);
+            summaries.push(row.summary);
+        }
+        let items = self
+            .with_categories(summaries)
+            .await?
+            .into_iter()
+            .zip(statuses)
+            .map(|(summary, status)| Listed { summary, status })
+            .collect();
+        Ok(Paginated::new(
+            items,
+            page,
+            u64::try_from(total).unwrap_or(0),
+        ))
+    }
+
+    /// How many posts (not pages) of a site are in each status; scheduled ones (published with a
+    /// time after `now`) are counted apart.
+    pub async fn desk_counts(&self, site: SiteId, now: DateTime<Utc>) -> Result<DeskCounts> {
+        const SQL: &str = "SELECT \
+            COALESCE(SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), 0), \
+            COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0), \
+            COALESCE(SUM(CASE WHEN status = 'published' AND published_at <= $2 THEN 1 ELSE 0 END), 0), \
+            COALESCE(SUM(CASE WHEN status = 'published' AND published_at > $2 THEN 1 ELSE 0 END), 0), \
+            COALESCE(SUM(CASE WHEN status = 'private' THEN 1 ELSE 0 END), 0) \
+            FROM posts WHERE site_id = $1 AND kind = 'post'";
+        let (drafts, pending, published, scheduled, private): (i64, i64, i64, i64, i64) =
+            read!(self.store, |pool| sqlx::query_as(SQL)
+                .bind(site.0)
+                .bind(now)
+                .fetch_one(pool)
+                .await)?;
+        Ok(DeskCounts {
+            drafts,
+            pending,
+            published,
+            scheduled,
+            private,
+        })
     }
 
     async fn with_categories(&self, rows: Vec<SummaryRow>) -> Result<Vec<PostSummary>> {

@@ -3,7 +3,7 @@
 use crate::{
     front::FrontDoor,
     pages::{
-        account, archives, assets, authors, avatars, downloads, errors, misc, posts, series,
+        account, admin, archives, assets, authors, avatars, downloads, errors, misc, posts, series,
         social, taxonomy,
     },
     state::AppState,
@@ -83,6 +83,14 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/account/login",
             get(account::login_form).post(account::login),
         ),
+        ("/admin", get(admin::dashboard)),
+        ("/admin/posts", get(admin::list)),
+        ("/admin/posts/new", get(admin::new_form).post(admin::create)),
+        (
+            "/admin/posts/{id}",
+            get(admin::edit_form).post(admin::update),
+        ),
+        ("/admin/posts/{id}/delete", post(admin::delete)),
         (
             "/account/avatar",
             post(avatars::choose).layer(axum::extract::DefaultBodyLimit::max(AVATAR_BODY_LIMIT)),
@@ -133,6 +141,9 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
 pub const FORM_ROUTES: &[&str] = &[
     "/account/login",
     "/account/avatar",
+    "/admin/posts/new",
+    "/admin/posts/{id}",
+    "/admin/posts/{id}/delete",
     "/account/login/{provider}",
     "/account/logins/{provider}/link",
     "/account/logins/{id}/unlink",

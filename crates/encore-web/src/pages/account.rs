@@ -70,7 +70,7 @@ pub struct AccountForm {
 #[derive(Debug, Serialize)]
 pub(crate) struct Outcome {
     #[serde(skip)]
-    status: StatusCode,
+    pub(crate) status: StatusCode,
     message: Option<String>,
     errors: BTreeMap<&'static str, String>,
 }
@@ -167,6 +167,8 @@ struct AccountPage<'a> {
     app_passwords: Vec<AppPasswordView>,
     /// A new application password, shown this once.
     new_app_password: Option<String>,
+    /// Whether the account may write on this site (a link to the desk).
+    writes: bool,
     /// The account's picture.
     avatar: String,
     /// Which picture is chosen: `generated`, `gravatar` or `upload`.
@@ -452,6 +454,12 @@ pub(crate) async fn account_page(
         })
         .collect();
     let avatar = crate::pages::avatars::url_of(app, account).await?;
+    let writes = app
+        .store
+        .accounts()
+        .role(site.id, account)
+        .await?
+        .is_some_and(|r| r.can(encore_core::roles::Capability::EditOwnDrafts));
     let avatar_choice = match app
         .store
         .accounts()
@@ -475,6 +483,7 @@ pub(crate) async fn account_page(
         sessions,
         app_passwords,
         new_app_password: shown.new_app_password,
+        writes,
         avatar,
         avatar_choice,
         logins,

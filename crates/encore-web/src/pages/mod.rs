@@ -1,6 +1,7 @@
 //! Public page handlers, one module per resource; each extracts, calls the store, renders.
 
 pub mod account;
+pub mod admin;
 pub mod archives;
 pub mod assets;
 pub mod authors;

@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod addresses;
+mod admin;
 mod archives;
 mod avatars;
 mod cache;

@@ -1,0 +1,754 @@
+//! The writer's desk (`/admin`): the dashboard, the list of posts, and the editor.
+//!
+//! Server-rendered forms that work without JavaScript. Every page needs a signed-in member whose
+//! role on the site lets them write; what each may do with a post is decided by the use cases
+//! (`encore_app::posts`), and a refusal is shown on the form with what was typed kept.
+
+use crate::{
+    error::{Error, Result},
+    extract::CurrentSite,
+    meta,
+    pages::account::{LOGIN_PATH, Outcome, check_token, see_other},
+    session::{FormSite, SignedIn, Viewer},
+    state::AppState,
+    views::{DateView, Layout},
+};
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use encore_app::{
+    Actor, AppError,
+    posts::{PostDraft, Ref, create_post, delete_post, update_post},
+};
+use encore_core::{
+    ValidationError,
+    ids::PostId,
+    paging::PageRequest,
+    post::{PostKind, PostStatus},
+    roles::{Capability, Role},
+    site::Site,
+    tracks::{number_tracks, parse_duration},
+};
+use encore_store::posts::DeskFilter;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Posts per page of the desk's list.
+const PER_PAGE: u32 = 25;
+/// Empty track rows the editor offers below the filled ones.
+const SPARE_TRACK_ROWS: usize = 3;
+
+/// A signed-in member at the desk, with their role on the site.
+struct Writer {
+    viewer: SignedIn,
+    role: Role,
+}
+
+impl Writer {
+    fn actor(&self) -> Actor {
+        Actor::Member {
+            account: self.viewer.session.account_id,
+            role: self.role,
+        }
+    }
+}
+
+/// The member at the desk, or where they must go first: the sign-in page (not signed in) or a
+/// refusal (their role cannot write here).
+async fn writer(
+    app: &AppState,
+    site: &Site,
+    viewer: Option<SignedIn>,
+    here: &str,
+) -> Result<std::result::Result<Writer, Response>> {
+    let Some(viewer) = viewer else {
+        return Ok(Err(see_other(&format!("{LOGIN_PATH}?next={here}"))));
+    };
+    let role = app
+        .store
+        .accounts()
+        .role(site.id, viewer.session.account_id)
+        .await?;
+    match role {
+        Some(role) if role.can(Capability::EditOwnDrafts) => Ok(Ok(Writer { viewer, role })),
+        _ => Err(Error::Forbidden(
+            "your account cannot write on this site; ask its owner for a role".into(),
+        )),
+    }
+}
+
+/// Renders a desk page: never cached, no sidebar, no address sent elsewhere.
+fn render<T: Serialize>(
+    app: &AppState,
+    site: &Site,
+    (path, title, template): (&str, &str, &str),
+    status: StatusCode,
+    page: impl FnOnce(Layout) -> T,
+) -> Result<Response> {
+    let mut head = meta::page_head(site, Some(title), "", path);
+    head.meta.clear();
+    let layout = Layout::bare(app, site, path, head);
+    let html = app.theme.render(template, &page(layout))?;
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
+}
+
+/// A post as the desk lists it.
+#[derive(Serialize)]
+struct Row {
+    id: i64,
+    title: String,
+    status: &'static str,
+    status_label: &'static str,
+    author: String,
+    date: Option<DateView>,
+    path: String,
+}
+
+fn status_label(
+    status: PostStatus,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> &'static str {
+    match status {
+        PostStatus::Draft => "Draft",
+        PostStatus::Pending => "Pending review",
+        PostStatus::Private => "Private",
+        PostStatus::Published if published_at.is_some_and(|t| t > now) => "Scheduled",
+        PostStatus::Published => "Published",
+    }
+}
+
+fn rows(listed: Vec<encore_store::posts::Listed>, now: DateTime<Utc>) -> Vec<Row> {
+    listed
+        .into_iter()
+        .map(|l| Row {
+            id: l.summary.id.0,
+            status: l.status.as_str(),
+            status_label: status_label(l.status, l.summary.published_at, now),
+            author: l.summary.author.display_name.clone(),
+            date: l.summary.published_at.map(DateView::new),
+            path: l.summary.path(),
+            title: if l.summary.title.is_empty() {
+                "(no title)".into()
+            } else {
+                l.summary.title
+            },
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Dashboard {
+    layout: Layout,
+    counts: encore_store::posts::DeskCounts,
+    drafts: Vec<Row>,
+    recent: Vec<Row>,
+    role: &'static str,
+}
+
+/// `GET /admin`: counts, the latest drafts and the latest posts.
+pub async fn dashboard(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+) -> Result<Response> {
+    let writer = match writer(&app, &site, viewer, "/admin").await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
+    let now = app.clock.now();
+    let posts = app.store.posts();
+    let counts = posts.desk_counts(site.id, now).await?;
+    let first = PageRequest::new(1, 5).ok_or(Error::NotFound)?;
+    let own =
+        (!writer.role.can(Capability::EditOthersPosts)).then_some(writer.viewer.session.account_id);
+    let drafts = DeskFilter {
+        status: Some(PostStatus::Draft),
+        author: own,
+        search: String::new(),
+    };
+    let drafts = rows(posts.desk(site.id, &drafts, first).await?.items, now);
+    let recent = DeskFilter {
+        status: Some(PostStatus::Published),
+        ..DeskFilter::default()
+    };
+    let recent = rows(posts.desk(site.id, &recent, first).await?.items, now);
+    render(
+        &app,
+        &site,
+        ("/admin", "Dashboard", "admin.html"),
+        StatusCode::OK,
+        |layout| Dashboard {
+            layout,
+            counts,
+            drafts,
+            recent,
+            role: writer.role.as_str(),
+        },
+    )
+}
+
+/// `?status=&author=&q=&page=` on the list of posts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+    author: String,
+    q: String,
+    page: String,
+}
+
+#[derive(Serialize)]
+struct PostList {
+    layout: Layout,
+    posts: Vec<Row>,
+    status: String,
+    author: String,
+    q: String,
+    authors: Vec<(String, String)>,
+    number: u32,
+    total_pages: u32,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// `GET /admin/posts`: every post and page of the site, newest first, with filters.
+pub async fn list(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
+    if let Err(response) = writer(&app, &site, viewer, "/admin/posts").await? {
+        return Ok(response);
+    }
+    let status = query.status.parse::<PostStatus>().ok();
+    let members = app.store.accounts().members(site.id).await?;
+    let author = members
+        .iter()
+        .find(|m| m.username == query.author)
+        .map(|m| m.id);
+    let number = if query.page.is_empty() {
+        1
+    } else {
+        query.page.parse().map_err(|_| Error::NotFound)?
+    };
+    let page = PageRequest::new(number, PER_PAGE).ok_or(Error::NotFound)?;
+    let filter = DeskFilter {
+        status,
+        author,
+        search: query.q.chars().take(200).collect(),
+    };
+    let found = app.store.posts().desk(site.id, &filter, page).await?;
+    let link = |n: u32| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", &query.status),
+            ("author", &query.author),
+            ("q", &query.q),
+        ] {
+            if !v.is_empty() {
+                q.append_pair(k, v);
+            }
+        }
+        if n > 1 {
+            q.append_pair("page", &n.to_string());
+        }
+        let q = q.finish();
+        if q.is_empty() {
+            "/admin/posts".to_owned()
+        } else {
+            format!("/admin/posts?{q}")
+        }
+    };
+    let (number, total_pages) = (found.number, found.total_pages);
+    let context = |layout| PostList {
+        layout,
+        posts: rows(found.items, app.clock.now()),
+        status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        author: query.author.clone(),
+        q: query.q.clone(),
+        authors: members
+            .iter()
+            .map(|m| (m.username.clone(), m.display_name.clone()))
+            .collect(),
+        number,
+        total_pages,
+        prev: (number > 1).then(|| link(number - 1)),
+        next: (number < total_pages).then(|| link(number + 1)),
+    };
+    render(
+        &app,
+        &site,
+        ("/admin/posts", "Posts", "admin_posts.html"),
+        StatusCode::OK,
+        context,
+    )
+}
+
+/// The editor's fields, as typed (kept as text so a refused form shows them again).
+#[derive(Debug, Clone, Default, Serialize)]
+struct Fields {
+    title: String,
+    slug: String,
+    excerpt: String,
+    body: String,
+    kind: String,
+    status: String,
+    published_at: String,
+    categories: String,
+    tags: String,
+    series: String,
+    part: String,
+    tracks: Vec<TrackRow>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+struct TrackRow {
+    artist: String,
+    title: String,
+    duration: String,
+}
+
+impl Fields {
+    /// The form of a stored post.
+    async fn of(app: &AppState, site: &Site, post: &encore_core::post::Post) -> Result<Fields> {
+        let series = match post.series {
+            Some((id, part)) => {
+                let title = app
+                    .store
+                    .series()
+                    .by_id(site.id, id)
+                    .await?
+                    .map(|s| s.title)
+                    .unwrap_or_default();
+                (title, part.to_string())
+            }
+            None => (String::new(), String::new()),
+        };
+        Ok(Fields {
+            title: post.summary.title.clone(),
+            slug: post.summary.slug.clone(),
+            excerpt: post.excerpt.clone(),
+            body: post.body.clone(),
+            kind: post.summary.kind.as_str().to_owned(),
+            status: post.status.as_str().to_owned(),
+            published_at: post
+                .summary
+                .published_at
+                .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default(),
+            categories: join(post.summary.categories.iter().map(|c| c.name.as_str())),
+            tags: join(post.tags.iter().map(|t| t.name.as_str())),
+            series: series.0,
+            part: series.1,
+            tracks: post
+                .tracks
+                .iter()
+                .map(|t| TrackRow {
+                    artist: t.artist.clone(),
+                    title: t.title.clone(),
+                    duration: t.duration_display().unwrap_or_default(),
+                })
+                .collect(),
+        })
+    }
+
+    /// The fields a form sent: `track_N_artist`, `track_N_title`, `track_N_duration` for the
+    /// rows (in N's order), and `action` (`save`, or `more` for more track rows).
+    fn from_form(pairs: Vec<(String, String)>) -> (Fields, String, String) {
+        let mut fields = Fields::default();
+        let mut rows: BTreeMap<usize, TrackRow> = BTreeMap::new();
+        let (mut csrf, mut action) = (String::new(), String::new());
+        for (key, value) in pairs {
+            match key.as_str() {
+                "csrf" => csrf = value,
+                "action" => action = value,
+                "title" => fields.title = value,
+                "slug" => fields.slug = value,
+                "excerpt" => fields.excerpt = value,
+                "body" => fields.body = value,
+                "kind" => fields.kind = value,
+                "status" => fields.status = value,
+                "published_at" => fields.published_at = value,
+                "categories" => fields.categories = value,
+                "tags" => fields.tags = value,
+                "series" => fields.series = value,
+                "part" => fields.part = value,
+                other => {
+                    let Some(rest) = other.strip_prefix("track_") else {
+                        continue;
+                    };
+                    let Some((n, part)) = rest.split_once('_') else {
+                        continue;
+                    };
+                    let Ok(n) = n.parse::<usize>() else { continue };
+                    if n >= 200 {
+                        continue;
+                    }
+                    let row = rows.entry(n).or_default();
+                    match part {
+                        "artist" => row.artist = value,
+                        "title" => row.title = value,
+                        "duration" => row.duration = value,
+                        _ => {}
+                    }
+                }
+            }
+        }
+        fields.tracks = rows.into_values().collect();
+        (fields, csrf, action)
+    }
+
+    /// The draft these fields describe, for `author`; a field that cannot be read is refused
+    /// by name.
+    fn draft(
+        &self,
+        author: encore_core::ids::AccountId,
+    ) -> std::result::Result<PostDraft, ValidationError> {
+        let kind = match self.kind.as_str() {
+            "page" => PostKind::Page,
+            _ => PostKind::Post,
+        };
+        let status = self
+            .status
+            .parse::<PostStatus>()
+            .map_err(|_| ValidationError::new("status", "choose a status"))?;
+        let published_at = match self.published_at.trim() {
+            "" => None,
+            text => Some(parse_local(text).ok_or_else(|| {
+                ValidationError::new(
+                    "published_at",
+                    "must be a date and time like 2026-09-19 18:00",
+                )
+            })?),
+        };
+        let series = match self.series.trim() {
+            "" => None,
+            name => {
+                let part = self
+                    .part
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|p| (1..=10_000).contains(p))
+                    .ok_or_else(|| {
+                        ValidationError::new("part", "give the post's part in the series: 1, 2, 3…")
+                    })?;
+                Some((Ref::Name(name.to_owned()), part))
+            }
+        };
+        let mut entries = Vec::new();
+        for (i, row) in self.tracks.iter().enumerate() {
+            if row.artist.trim().is_empty()
+                && row.title.trim().is_empty()
+                && row.duration.trim().is_empty()
+            {
+                continue; // an empty row is no track
+            }
+            let duration = match row.duration.trim() {
+                "" => None,
+                text => Some(parse_duration(text).ok_or_else(|| {
+                    ValidationError::new(
+                        "tracks",
+                        format!("track row {}: write the length as m:ss", i + 1),
+                    )
+                })?),
+            };
+            entries.push((row.artist.clone(), row.title.clone(), duration));
+        }
+        let tracks = number_tracks(entries)?;
+        let mut draft = PostDraft::new(author, &self.title, &self.body);
+        draft.kind = kind;
+        draft.status = status;
+        draft.slug = self.slug.trim().to_owned();
+        draft.excerpt = self.excerpt.clone();
+        draft.published_at = published_at;
+        draft.categories = names(&self.categories);
+        draft.tags = names(&self.tags);
+        draft.series = series;
+        draft.tracks = tracks;
+        Ok(draft)
+    }
+}
+
+/// A publish time as a date picker sends it (`2026-09-19T18:00`) or as typed by hand
+/// (`2026-09-19 18:00`), in UTC.
+fn parse_local(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim().replacen(' ', "T", 1);
+    NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// Names separated by commas, as references to find or make.
+fn names<I>(text: &str) -> Vec<Ref<I>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| Ref::Name(n.to_owned()))
+        .collect()
+}
+
+fn join<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
+}
+
+#[derive(Serialize)]
+struct Editor<'a> {
+    layout: Layout,
+    csrf: &'a str,
+    /// The post's id, once it exists.
+    id: Option<i64>,
+    /// Its public address, once it has one.
+    path: Option<String>,
+    fields: Fields,
+    /// Whether the writer may publish (else only draft and pending review are offered).
+    may_publish: bool,
+    /// Whether the publish time as typed fits a date picker (else it is shown as text, kept).
+    time_fits_picker: bool,
+    saved: bool,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+}
+
+fn editor(
+    app: &AppState,
+    site: &Site,
+    writer: &Writer,
+    (id, path): (Option<PostId>, Option<String>),
+    mut fields: Fields,
+    saved: bool,
+    outcome: Outcome,
+) -> Result<Response> {
+    fields
+        .tracks
+        .extend((0..SPARE_TRACK_ROWS).map(|_| TrackRow::default()));
+    let typed = fields.published_at.trim();
+    let time_fits_picker =
+        typed.is_empty() || (typed.contains('T') && parse_local(typed).is_some());
+    let here = id.map_or_else(
+        || "/admin/posts/new".to_owned(),
+        |id| format!("/admin/posts/{}", id.0),
+    );
+    let title = if id.is_some() {
+        "Edit post"
+    } else {
+        "New post"
+    };
+    render(
+        app,
+        site,
+        (&here, title, "admin_editor.html"),
+        outcome.status,
+        |layout| Editor {
+            layout,
+            csrf: &writer.viewer.session.csrf,
+            id: id.map(|i| i.0),
+            path,
+            fields,
+            may_publish: writer.role.can(Capability::PublishPosts),
+            time_fits_picker,
+            saved,
+            outcome: &outcome,
+        },
+    )
+}
+
+/// `GET /admin/posts/new`: an empty editor.
+pub async fn new_form(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+) -> Result<Response> {
+    let writer = match writer(&app, &site, viewer, "/admin/posts/new").await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
+    let fields = Fields {
+        kind: "post".into(),
+        status: "draft".into(),
+        ..Fields::default()
+    };
+    editor(
+        &app,
+        &site,
+        &writer,
+        (None, None),
+        fields,
+        false,
+        Outcome::ok(),
+    )
+}
+
+/// `?saved=1` after a save.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+/// `GET /admin/posts/{id}`: the editor with a stored post.
+pub async fn edit_form(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+    Path(id): Path<String>,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response> {
+    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
+    let writer = match writer(&app, &site, viewer, &format!("/admin/posts/{}", id.0)).await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
+    let post = app
+        .store
+        .posts()
+        .by_id(site.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let own = post.summary.author.id == writer.viewer.session.account_id;
+    if !writer
+        .role
+        .may_edit_post(own, post.status == PostStatus::Published)
+    {
+        return Err(Error::Forbidden("you may not edit this post".into()));
+    }
+    let fields = Fields::of(&app, &site, &post).await?;
+    let path = Some(post.summary.path());
+    editor(
+        &app,
+        &site,
+        &writer,
+        (Some(id), path),
+        fields,
+        query.saved == "1",
+        Outcome::ok(),
+    )
+}
+
+/// `POST /admin/posts/new`: writes a new post (or shows the form again with why not).
+pub async fn create(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    save(app, site, viewer, None, pairs).await
+}
+
+/// `POST /admin/posts/{id}`: saves a post (or shows the form again with why not).
+pub async fn update(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
+    save(app, site, viewer, Some(id), pairs).await
+}
+
+async fn save(
+    app: AppState,
+    site: Site,
+    viewer: Option<SignedIn>,
+    id: Option<PostId>,
+    pairs: Vec<(String, String)>,
+) -> Result<Response> {
+    let (fields, csrf, action) = Fields::from_form(pairs);
+    let Some(signed_in) = &viewer else {
+        return Err(Error::Forbidden("sign in first".into()));
+    };
+    check_token(signed_in, &csrf)?;
+    let writer = match writer(&app, &site, viewer, "/admin").await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
+    let (author, path) = match id {
+        Some(id) => {
+            let post = app
+                .store
+                .posts()
+                .by_id(site.id, id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            (post.summary.author.id, Some(post.summary.path()))
+        }
+        None => (writer.viewer.session.account_id, None),
+    };
+    if action == "more" {
+        // More rows for the track listing; nothing is saved.
+        let mut fields = fields;
+        fields
+            .tracks
+            .retain(|r| !(r.artist.is_empty() && r.title.is_empty() && r.duration.is_empty()));
+        return editor(
+            &app,
+            &site,
+            &writer,
+            (id, path),
+            fields,
+            false,
+            Outcome::ok(),
+        );
+    }
+    let result = match fields.draft(author) {
+        Err(e) => Err(AppError::Validation(e)),
+        Ok(draft) => match id {
+            Some(id) => update_post(&app.app, writer.actor(), site.id, id, draft).await,
+            None => create_post(&app.app, writer.actor(), site.id, draft).await,
+        },
+    };
+    match result {
+        Ok(saved) => Ok(see_other(&format!("/admin/posts/{}?saved=1", saved.id.0))),
+        Err(err) => {
+            let outcome = Outcome::refused(err)?;
+            let mut fields = fields;
+            fields
+                .tracks
+                .retain(|r| !(r.artist.is_empty() && r.title.is_empty() && r.duration.is_empty()));
+            editor(&app, &site, &writer, (id, path), fields, false, outcome)
+        }
+    }
+}
+
+/// The delete form's token.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    csrf: String,
+}
+
+/// `POST /admin/posts/{id}/delete`: deletes a post; readers stop seeing it at once.
+pub async fn delete(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> Result<Response> {
+    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
+    let Some(signed_in) = &viewer else {
+        return Err(Error::Forbidden("sign in first".into()));
+    };
+    check_token(signed_in, &form.csrf)?;
+    let writer = match writer(&app, &site, viewer, "/admin").await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
+    delete_post(&app.app, writer.actor(), site.id, id).await?;
+    Ok(see_other("/admin/posts"))
+}

@@ -1,0 +1,384 @@
+//! The writer's desk: who may use it, and writing, editing and deleting posts through its forms.
+
+use crate::support::{Browser, PASSWORD, PostBuilder, TestApp, csrf_of, location};
+use encore_app::{Actor, accounts::set_role, testing::Publish};
+use encore_core::roles::Role;
+use encore_store::testing::TestBackend;
+use reqwest::StatusCode;
+
+encore_store::backend_tests!(
+    only_members_who_write_reach_the_desk,
+    a_post_written_at_the_desk_is_public_at_once_and_edits_show_on_cached_pages,
+    a_refused_form_keeps_what_was_typed_and_saves_nothing,
+    roles_decide_what_the_desk_may_do,
+    the_list_filters_by_status_author_and_title,
+);
+
+/// A member `username` with `role`, signed in; their browser.
+async fn writer<'a>(t: &'a TestApp, username: &str, role: Role) -> Browser<'a> {
+    t.member(username).await;
+    let account = t
+        .store
+        .accounts()
+        .by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
+    set_role(&t.app, Actor::Operator, t.site.id, account.id, role)
+        .await
+        .unwrap();
+    let mut browser = t.browser("a writer's browser");
+    assert_eq!(
+        browser.sign_in(username, PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    browser
+}
+
+/// The editor's form for a new post, with `fields` over the defaults; the answer.
+async fn write(
+    browser: &mut Browser<'_>,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let form = browser.get(path).await.text().await.unwrap();
+    let csrf = csrf_of(&form);
+    let mut all = vec![
+        ("csrf", csrf.as_str()),
+        ("kind", "post"),
+        ("status", "draft"),
+        ("action", "save"),
+    ];
+    all.extend_from_slice(fields);
+    browser.post(path, &all).await
+}
+
+async fn only_members_who_write_reach_the_desk(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let mut anonymous = t.browser("anonymous");
+    let answer = anonymous.get("/admin").await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&answer), "/account/login?next=/admin");
+    let mut reader = writer(&t, "reader", Role::Subscriber).await;
+    assert_eq!(reader.get("/admin").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        reader.get("/admin/posts/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let account_page = reader.get("/account").await.text().await.unwrap();
+    assert!(
+        !account_page.contains("writer's desk"),
+        "no link for readers"
+    );
+    let mut contributor = writer(&t, "newbie", Role::Contributor).await;
+    let account_page = contributor.get("/account").await.text().await.unwrap();
+    assert!(
+        account_page.contains("href=\"/admin\""),
+        "a link for writers"
+    );
+    let page = contributor.get("/admin").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert!(page.text().await.unwrap().contains("Dashboard"));
+}
+
+async fn a_post_written_at_the_desk_is_public_at_once_and_edits_show_on_cached_pages(
+    backend: TestBackend,
+) {
+    let t = TestApp::spawn(backend).await;
+    let mut editor = writer(&t, "ed", Role::Editor).await;
+    // Warm the cached home page.
+    assert!(!t.page("/").await.contains("Top Gun"));
+    let when = (t.clock.now() - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let saved = write(
+        &mut editor,
+        "/admin/posts/new",
+        &[
+            ("title", "Top Gun"),
+            ("body", "Danger zone, all summer long."),
+            ("status", "published"),
+            ("published_at", &when),
+            ("categories", "1986, Soundtracks"),
+            ("tags", "kenny loggins"),
+            ("series", "Great Soundtracks of 1986"),
+            ("part", "1"),
+            ("track_0_artist", "Kenny Loggins"),
+            ("track_0_title", "Danger Zone"),
+            ("track_0_duration", "3:36"),
+            ("track_1_artist", "Berlin"),
+            ("track_1_title", "Take My Breath Away"),
+            ("track_2_artist", ""),
+            ("track_2_title", ""),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let edit_path = location(&saved);
+    assert!(
+        edit_path.starts_with("/admin/posts/") && edit_path.ends_with("?saved=1"),
+        "{edit_path}"
+    );
+    let form = editor.get(&edit_path).await.text().await.unwrap();
+    assert!(form.contains("Saved."), "{form}");
+    assert!(form.contains("value=\"Danger Zone\"") && form.contains("value=\"3:36\""));
+    assert!(form.contains("value=\"1986, Soundtracks\""), "{form}");
+    let home = t.page("/").await;
+    assert!(
+        home.contains("Top Gun"),
+        "the cached home page shows the new post at once"
+    );
+    let public = crate::support::between(&form, "Saved. <a href=\"", "\">View the post")
+        .expect("a link to the published post")
+        .to_owned();
+    let post = t.page(&public).await;
+    assert!(
+        post.contains("Take My Breath Away") && post.contains("Great Soundtracks of 1986"),
+        "{post}"
+    );
+
+    // An edit shows on the post page and the home page at once.
+    let id_path = edit_path.trim_end_matches("?saved=1").to_owned();
+    let changed = write(
+        &mut editor,
+        &id_path,
+        &[
+            ("title", "Top Gun (1986)"),
+            ("slug", "top-gun"),
+            ("body", "Danger zone, all summer long."),
+            ("status", "published"),
+            ("published_at", &when),
+            ("track_0_artist", "Kenny Loggins"),
+            ("track_0_title", "Danger Zone"),
+        ],
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::SEE_OTHER);
+    assert!(t.page("/").await.contains("Top Gun (1986)"));
+    let post = t.page(&public).await;
+    assert!(post.contains("Top Gun (1986)") && !post.contains("Take My Breath Away"));
+
+    // Deleted: gone from the public pages at once.
+    let form = editor.get(&id_path).await.text().await.unwrap();
+    let csrf = csrf_of(&form);
+    let gone = editor
+        .post(&format!("{id_path}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(location(&gone), "/admin/posts");
+    assert!(!t.page("/").await.contains("Top Gun"));
+    assert_eq!(t.get(&public).await.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_refused_form_keeps_what_was_typed_and_saves_nothing(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let mut author = writer(&t, "lou", Role::Author).await;
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case<'_>; 4] = [
+        (
+            &[
+                ("title", "Half a track"),
+                ("body", "Typed with care."),
+                ("track_0_artist", "Survivor"),
+            ],
+            "track 1 needs both an artist and a title",
+            "value=\"Survivor\"",
+        ),
+        (
+            &[
+                ("title", "Bad time"),
+                ("body", "Typed with care."),
+                ("published_at", "next tuesday"),
+            ],
+            "published_at-error",
+            "value=\"next tuesday\"",
+        ),
+        (
+            &[
+                ("title", "No part"),
+                ("body", "Typed with care."),
+                ("series", "Mixtapes"),
+            ],
+            "part-error",
+            "value=\"Mixtapes\"",
+        ),
+        (
+            &[
+                ("title", "Long track"),
+                ("body", "Typed with care."),
+                ("track_0_artist", "A"),
+                ("track_0_title", "B"),
+                ("track_0_duration", "forever"),
+            ],
+            "write the length as m:ss",
+            "value=\"forever\"",
+        ),
+    ];
+    for (fields, problem, kept) in cases {
+        let answer = write(&mut author, "/admin/posts/new", fields).await;
+        assert_eq!(
+            answer.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{problem}"
+        );
+        let page = answer.text().await.unwrap();
+        assert!(page.contains(problem), "{problem}: {page}");
+        assert!(page.contains(kept), "{kept} kept: {page}");
+        assert!(page.contains("Typed with care."), "the text is kept");
+    }
+    // A slug that is taken is named next to its field.
+    PostBuilder::new(&t.site, &t.author, "Taken")
+        .publish(&t.app)
+        .await;
+    let answer = write(
+        &mut author,
+        "/admin/posts/new",
+        &[("title", "Another"), ("slug", "taken"), ("body", "x")],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.text().await.unwrap().contains("slug-error"));
+    // Without the session's token: refused, nothing saved.
+    let forged = author
+        .post(
+            "/admin/posts/new",
+            &[
+                ("csrf", "forged"),
+                ("title", "Forged"),
+                ("status", "draft"),
+                ("kind", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let list = author.get("/admin/posts").await.text().await.unwrap();
+    for title in [
+        "Half a track",
+        "Bad time",
+        "No part",
+        "Long track",
+        "Another",
+        "Forged",
+    ] {
+        assert!(!list.contains(title), "{title} was not saved");
+    }
+}
+
+async fn roles_decide_what_the_desk_may_do(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let others = PostBuilder::new(&t.site, &t.author, "Side B Notes")
+        .publish(&t.app)
+        .await;
+    // A contributor writes drafts and sends them for review, but cannot publish.
+    let mut contributor = writer(&t, "newbie", Role::Contributor).await;
+    let form = contributor
+        .get("/admin/posts/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !form.contains("value=\"published\""),
+        "publishing is not offered"
+    );
+    let refused = write(
+        &mut contributor,
+        "/admin/posts/new",
+        &[("title", "Sneaky"), ("body", "x"), ("status", "published")],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("publish posts"));
+    let pending = write(
+        &mut contributor,
+        "/admin/posts/new",
+        &[
+            ("title", "For review"),
+            ("body", "x"),
+            ("status", "pending"),
+        ],
+    )
+    .await;
+    assert_eq!(pending.status(), StatusCode::SEE_OTHER);
+    // An author cannot open or change another author's post; an editor can.
+    let mut author = writer(&t, "lou", Role::Author).await;
+    let path = format!("/admin/posts/{}", others.0);
+    assert_eq!(author.get(&path).await.status(), StatusCode::FORBIDDEN);
+    let csrf = csrf_of(&author.get("/admin/posts/new").await.text().await.unwrap());
+    let changed = author
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("title", "Hijacked"),
+                ("kind", "post"),
+                ("status", "draft"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::FORBIDDEN);
+    let deleted = author
+        .post(&format!("{path}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(deleted.status(), StatusCode::FORBIDDEN);
+    let home = t.page("/").await;
+    assert!(home.contains("Side B Notes"), "still there, unchanged");
+    let mut editor = writer(&t, "ed", Role::Editor).await;
+    assert_eq!(editor.get(&path).await.status(), StatusCode::OK);
+}
+
+async fn the_list_filters_by_status_author_and_title(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    PostBuilder::new(&t.site, &t.author, "Rocky IV")
+        .publish(&t.app)
+        .await;
+    PostBuilder::new(&t.site, &t.author, "Back to the Future")
+        .draft()
+        .publish(&t.app)
+        .await;
+    PostBuilder::new(&t.site, &t.author, "100% Pure_Synth")
+        .publish(&t.app)
+        .await;
+    let mut editor = writer(&t, "ed", Role::Editor).await;
+    let all = editor.get("/admin/posts").await.text().await.unwrap();
+    assert!(all.contains("Rocky IV") && all.contains("Back to the Future"));
+    let drafts = editor
+        .get("/admin/posts?status=draft")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(drafts.contains("Back to the Future") && !drafts.contains("Rocky IV"));
+    let found = editor
+        .get("/admin/posts?q=rocky")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains("Rocky IV") && !found.contains("Back to the Future"));
+    // Wildcards are searched for, not obeyed.
+    let percent = editor.get("/admin/posts?q=%25").await.text().await.unwrap();
+    assert!(
+        percent.contains("Pure_Synth") && !percent.contains("Rocky IV"),
+        "{percent}"
+    );
+    let nobody = editor
+        .get("/admin/posts?author=ed")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(nobody.contains("No posts match."));
+    let marty = editor
+        .get("/admin/posts?author=marty")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(marty.contains("Rocky IV"));
+    assert_eq!(
+        editor.get("/admin/posts?page=0").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
