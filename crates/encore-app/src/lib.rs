@@ -115,6 +115,14 @@ impl Actor {
         }
     }
 
+    /// The account acting, if a member.
+    pub fn account(self) -> Option<AccountId> {
+        match self {
+            Actor::Operator => None,
+            Actor::Member { account, .. } => Some(account),
+        }
+    }
+
     /// Refuses the use case unless the actor has `capability`; `doing` names it for the message.
     pub fn require(self, capability: Capability, doing: &'static str) -> Result<()> {
         if self.can(capability) {

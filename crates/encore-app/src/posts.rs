@@ -96,6 +96,9 @@ pub async fn create_post(app: &App, actor: Actor, site: SiteId, draft: PostDraft
     let post = resolve(&mut tx, site, draft, now).await?;
     let rendered = Rendered::of(&post.body, &post.excerpt);
     let id = tx.posts().insert(&post, &rendered, now).await?;
+    tx.posts()
+        .keep_revision(id, &post, actor.account(), now)
+        .await?;
     let after = placement_of(&post);
     let change = Change::on(site, topics(id, None, Some(&after)));
     let change = app.commit(tx, change).await?;
@@ -125,6 +128,9 @@ pub async fn update_post(
     let post = resolve(&mut tx, site, draft, now).await?;
     let rendered = Rendered::of(&post.body, &post.excerpt);
     tx.posts().update(id, &post, &rendered, now).await?;
+    tx.posts()
+        .keep_revision(id, &post, actor.account(), now)
+        .await?;
     let after = placement_of(&post);
     let change = Change::on(site, topics(id, Some(&before), Some(&after)));
     let change = app.commit(tx, change).await?;
@@ -167,6 +173,38 @@ pub async fn delete_post(app: &App, actor: Actor, site: SiteId, id: PostId) -> R
     tx.posts().delete(site, id).await?;
     let change = Change::on(site, topics(id, Some(&before), None));
     app.commit(tx, change).await
+}
+
+/// Saves a post again with the words and track listing of one of its revisions.
+///
+/// That is its title, address name, excerpt, text and tracks; where and when it is published
+/// stay as they are. The restore is itself a new revision.
+pub async fn restore_revision(
+    app: &App,
+    actor: Actor,
+    site: SiteId,
+    id: PostId,
+    revision: i64,
+) -> Result<Saved> {
+    let post = app
+        .store()
+        .posts()
+        .by_id(site, id)
+        .await?
+        .ok_or(AppError::NotFound("post"))?;
+    let old = app
+        .store()
+        .posts()
+        .revision(site, id, revision)
+        .await?
+        .ok_or(AppError::NotFound("revision"))?;
+    let mut draft = draft_of(&post);
+    draft.title = old.summary.title;
+    draft.slug = old.slug;
+    draft.excerpt = old.excerpt;
+    draft.body = old.body;
+    draft.tracks = old.tracks;
+    update_post(app, actor, site, id, draft).await
 }
 
 /// The draft that would save a stored post unchanged (for edits that change one thing).

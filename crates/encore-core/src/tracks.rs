@@ -2,13 +2,13 @@
 //! they can be rendered, searched and emitted as schema.org `MusicPlaylist` markup.
 
 use crate::ValidationError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The most tracks one listing may hold (a box set, not an accident).
 pub const MAX_TRACKS: usize = 500;
 
 /// One entry of a track listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Track {
     /// 1-based position in the listing.
     pub position: u32,

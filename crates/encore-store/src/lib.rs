@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod logins;
 pub mod media;
 pub mod posts;
+pub mod revisions;
 pub mod series;
 pub mod sessions;
 pub mod sites;

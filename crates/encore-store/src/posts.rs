@@ -1009,6 +1009,18 @@ impl PostsTx<'_> {
         Ok(PostId(id))
     }
 
+    /// Keeps what this save of post `id` holds as a revision, saved by `by` (none for the
+    /// operator).
+    pub async fn keep_revision(
+        &mut self,
+        id: PostId,
+        post: &NewPost,
+        by: Option<AccountId>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        crate::revisions::insert(self.tx, id, post, by, now).await
+    }
+
     /// Replaces a post's fields, rendering, categories, tags, track listing and downloads.
     pub async fn update(
         &mut self,

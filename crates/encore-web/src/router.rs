@@ -91,6 +91,11 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             get(admin::edit_form).post(admin::update),
         ),
         ("/admin/posts/{id}/delete", post(admin::delete)),
+        ("/admin/posts/{id}/revisions/{rev}", get(admin::revision)),
+        (
+            "/admin/posts/{id}/revisions/{rev}/restore",
+            post(admin::restore),
+        ),
         (
             "/account/avatar",
             post(avatars::choose).layer(axum::extract::DefaultBodyLimit::max(AVATAR_BODY_LIMIT)),
@@ -144,6 +149,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/admin/posts/new",
     "/admin/posts/{id}",
     "/admin/posts/{id}/delete",
+    "/admin/posts/{id}/revisions/{rev}/restore",
     "/account/login/{provider}",
     "/account/logins/{provider}/link",
     "/account/logins/{id}/unlink",

@@ -507,6 +507,14 @@ fn join<'a>(names: impl Iterator<Item = &'a str>) -> String {
 }
 
 #[derive(Serialize)]
+struct RevisionView {
+    id: i64,
+    title: String,
+    saved_by: String,
+    when: DateView,
+}
+
+#[derive(Serialize)]
 struct Editor<'a> {
     layout: Layout,
     csrf: &'a str,
@@ -519,12 +527,14 @@ struct Editor<'a> {
     may_publish: bool,
     /// Whether the publish time as typed fits a date picker (else it is shown as text, kept).
     time_fits_picker: bool,
+    /// Earlier saves, newest first.
+    revisions: Vec<RevisionView>,
     saved: bool,
     #[serde(flatten)]
     outcome: &'a Outcome,
 }
 
-fn editor(
+async fn editor(
     app: &AppState,
     site: &Site,
     writer: &Writer,
@@ -536,6 +546,22 @@ fn editor(
     fields
         .tracks
         .extend((0..SPARE_TRACK_ROWS).map(|_| TrackRow::default()));
+    let revisions = match id {
+        Some(id) => app
+            .store
+            .posts()
+            .revisions(site.id, id)
+            .await?
+            .into_iter()
+            .map(|r| RevisionView {
+                id: r.id,
+                title: r.title,
+                saved_by: r.saved_by.unwrap_or_else(|| "the command line".into()),
+                when: DateView::new(r.created_at),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let typed = fields.published_at.trim();
     let time_fits_picker =
         typed.is_empty() || (typed.contains('T') && parse_local(typed).is_some());
@@ -561,6 +587,7 @@ fn editor(
             fields,
             may_publish: writer.role.can(Capability::PublishPosts),
             time_fits_picker,
+            revisions,
             saved,
             outcome: &outcome,
         },
@@ -591,6 +618,7 @@ pub async fn new_form(
         false,
         Outcome::ok(),
     )
+    .await
 }
 
 /// `?saved=1` after a save.
@@ -637,6 +665,7 @@ pub async fn edit_form(
         query.saved == "1",
         Outcome::ok(),
     )
+    .await
 }
 
 /// `POST /admin/posts/new`: writes a new post (or shows the form again with why not).
@@ -703,7 +732,8 @@ async fn save(
             fields,
             false,
             Outcome::ok(),
-        );
+        )
+        .await;
     }
     let result = match fields.draft(author) {
         Err(e) => Err(AppError::Validation(e)),
@@ -720,7 +750,7 @@ async fn save(
             fields
                 .tracks
                 .retain(|r| !(r.artist.is_empty() && r.title.is_empty() && r.duration.is_empty()));
-            editor(&app, &site, &writer, (id, path), fields, false, outcome)
+            editor(&app, &site, &writer, (id, path), fields, false, outcome).await
         }
     }
 }
@@ -751,4 +781,157 @@ pub async fn delete(
     };
     delete_post(&app.app, writer.actor(), site.id, id).await?;
     Ok(see_other("/admin/posts"))
+}
+
+/// One line of a comparison: `same`, `removed` (only in the revision) or `added` (only now).
+#[derive(Serialize)]
+struct DiffLine {
+    tag: &'static str,
+    text: String,
+}
+
+/// A field whose text differs between a revision and the post now.
+#[derive(Serialize)]
+struct FieldDiff {
+    label: &'static str,
+    lines: Vec<DiffLine>,
+}
+
+/// The lines of `then` and `now`, compared.
+fn compare(label: &'static str, then: &str, now: &str) -> Option<FieldDiff> {
+    if then == now {
+        return None;
+    }
+    let diff = similar::TextDiff::from_lines(then, now);
+    let lines = diff
+        .iter_all_changes()
+        .map(|change| DiffLine {
+            tag: match change.tag() {
+                similar::ChangeTag::Equal => "same",
+                similar::ChangeTag::Delete => "removed",
+                similar::ChangeTag::Insert => "added",
+            },
+            text: change.value().trim_end_matches('\n').to_owned(),
+        })
+        .collect();
+    Some(FieldDiff { label, lines })
+}
+
+fn listing(tracks: &[encore_core::tracks::Track]) -> String {
+    tracks
+        .iter()
+        .map(|t| match t.duration_display() {
+            Some(d) => format!("{}. {} – {} ({d})\n", t.position, t.artist, t.title),
+            None => format!("{}. {} – {}\n", t.position, t.artist, t.title),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct RevisionPage<'a> {
+    layout: Layout,
+    csrf: &'a str,
+    id: i64,
+    revision: RevisionView,
+    changes: Vec<FieldDiff>,
+}
+
+/// The post a writer may edit, or the refusal.
+async fn editable(
+    app: &AppState,
+    site: &Site,
+    writer: &Writer,
+    id: PostId,
+) -> Result<encore_core::post::Post> {
+    let post = app
+        .store
+        .posts()
+        .by_id(site.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let own = post.summary.author.id == writer.viewer.session.account_id;
+    if !writer
+        .role
+        .may_edit_post(own, post.status == PostStatus::Published)
+    {
+        return Err(Error::Forbidden("you may not edit this post".into()));
+    }
+    Ok(post)
+}
+
+/// `GET /admin/posts/{id}/revisions/{rev}`: what a revision held against the post now.
+pub async fn revision(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+    Path((id, rev)): Path<(String, String)>,
+) -> Result<Response> {
+    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
+    let rev: i64 = rev.parse().map_err(|_| Error::NotFound)?;
+    let here = format!("/admin/posts/{}/revisions/{rev}", id.0);
+    let writer = match writer(&app, &site, viewer, &here).await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
+    let post = editable(&app, &site, &writer, id).await?;
+    let old = app
+        .store
+        .posts()
+        .revision(site.id, id, rev)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let changes = [
+        compare("Title", &old.summary.title, &post.summary.title),
+        compare("Address name", &old.slug, &post.summary.slug),
+        compare("Excerpt", &old.excerpt, &post.excerpt),
+        compare("Text", &old.body, &post.body),
+        compare(
+            "Track listing",
+            &listing(&old.tracks),
+            &listing(&post.tracks),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let revision = RevisionView {
+        id: old.summary.id,
+        title: old.summary.title,
+        saved_by: old
+            .summary
+            .saved_by
+            .unwrap_or_else(|| "the command line".into()),
+        when: DateView::new(old.summary.created_at),
+    };
+    let at = (here.as_str(), "Revision", "admin_revision.html");
+    render(&app, &site, at, StatusCode::OK, |layout| RevisionPage {
+        layout,
+        csrf: &writer.viewer.session.csrf,
+        id: id.0,
+        revision,
+        changes,
+    })
+}
+
+/// `POST /admin/posts/{id}/revisions/{rev}/restore`: saves the post again with that revision's
+/// words and tracks.
+pub async fn restore(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Path((id, rev)): Path<(String, String)>,
+    Form(form): Form<TokenForm>,
+) -> Result<Response> {
+    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
+    let rev: i64 = rev.parse().map_err(|_| Error::NotFound)?;
+    let Some(signed_in) = &viewer else {
+        return Err(Error::Forbidden("sign in first".into()));
+    };
+    check_token(signed_in, &form.csrf)?;
+    let writer = match writer(&app, &site, viewer, "/admin").await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
+    encore_app::posts::restore_revision(&app.app, writer.actor(), site.id, id, rev).await?;
+    Ok(see_other(&format!("/admin/posts/{}?saved=1", id.0)))
 }

@@ -12,6 +12,7 @@ encore_store::backend_tests!(
     a_refused_form_keeps_what_was_typed_and_saves_nothing,
     roles_decide_what_the_desk_may_do,
     the_list_filters_by_status_author_and_title,
+    every_save_is_a_revision_that_can_be_compared_and_restored,
 );
 
 /// A member `username` with `role`, signed in; their browser.
@@ -381,4 +382,97 @@ async fn the_list_filters_by_status_author_and_title(backend: TestBackend) {
         editor.get("/admin/posts?page=0").await.status(),
         StatusCode::NOT_FOUND
     );
+}
+
+async fn every_save_is_a_revision_that_can_be_compared_and_restored(backend: TestBackend) {
+    let t = TestApp::spawn(backend).await;
+    let mut editor = writer(&t, "ed", Role::Editor).await;
+    let when = (t.clock.now() - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let first = [
+        ("title", "Footloose"),
+        ("slug", "footloose"),
+        (
+            "body",
+            "Side one starts strong.\nSide two is the title song.",
+        ),
+        ("status", "published"),
+        ("published_at", when.as_str()),
+        ("track_0_artist", "Kenny Loggins"),
+        ("track_0_title", "Footloose"),
+    ];
+    let saved = write(&mut editor, "/admin/posts/new", &first).await;
+    let edit = location(&saved).trim_end_matches("?saved=1").to_owned();
+    let second = [
+        ("title", "Footloose (1984)"),
+        ("slug", "footloose"),
+        ("body", "Side one starts strong.\nSide two drags a little."),
+        ("status", "published"),
+        ("published_at", when.as_str()),
+        ("track_0_artist", "Deniece Williams"),
+        ("track_0_title", "Let's Hear It for the Boy"),
+    ];
+    assert_eq!(
+        write(&mut editor, &edit, &second).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = editor.get(&edit).await.text().await.unwrap();
+    let links = crate::support::all_between(&page, "href=\"/admin/posts/", "\"");
+    let revisions: Vec<&str> = links
+        .iter()
+        .copied()
+        .filter(|l| l.contains("/revisions/"))
+        .collect();
+    assert_eq!(revisions.len(), 2, "two saves, two revisions: {links:?}");
+    let oldest = format!("/admin/posts/{}", revisions[1]);
+
+    let compared = editor.get(&oldest).await.text().await.unwrap();
+    assert!(
+        compared.contains("diff-removed\">− Side two is the title song."),
+        "{compared}"
+    );
+    assert!(compared.contains("diff-added\">+ Side two drags a little."));
+    assert!(compared.contains("diff-same\">  Side one starts strong."));
+    assert!(compared.contains("− 1. Kenny Loggins – Footloose"));
+    assert!(compared.contains("Saved by ed the reader"));
+
+    // Restoring needs the session's token.
+    let forged = editor
+        .post(&format!("{oldest}/restore"), &[("csrf", "forged")])
+        .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let csrf = csrf_of(&compared);
+    let restored = editor
+        .post(&format!("{oldest}/restore"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(location(&restored), format!("{edit}?saved=1"));
+    let public = crate::support::between(
+        &editor
+            .get(&format!("{edit}?saved=1"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "Saved. <a href=\"",
+        "\">View the post",
+    )
+    .expect("a link to the post")
+    .to_owned();
+    let post = t.page(&public).await;
+    assert!(
+        post.contains("Side two is the title song.") && post.contains("Kenny Loggins"),
+        "{post}"
+    );
+    assert!(!post.contains("Deniece Williams"));
+    let page = editor.get(&edit).await.text().await.unwrap();
+    let count = crate::support::all_between(&page, "href=\"/admin/posts/", "\"")
+        .iter()
+        .filter(|l| l.contains("/revisions/"))
+        .count();
+    assert_eq!(count, 3, "the restore is a revision too");
+
+    // An author cannot look into another author's post's history.
+    let mut author = writer(&t, "lou", Role::Author).await;
+    assert_eq!(author.get(&oldest).await.status(), StatusCode::FORBIDDEN);
 }
