@@ -139,4 +139,5 @@ read -r off_rps _ _ <<<"$OFF32"
 read -r big_rps _ _ <<<"$BIG32"
 echo
 echo "cache-off post page with $POSTS more posts: $(python3 -c "print(f'{$big_rps/$off_rps:.2f}')")x the demo's ($big_rps vs $off_rps req/s)"
-echo "peak RSS: cache on $((RSS_ON / 1024)) MB, cache off $((RSS_OFF / 1024)) MB, +$POSTS posts $((RSS_BIG / 1024)) MB"
+mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
+echo "peak RSS: cache on $(mb "$RSS_ON") MB, cache off $(mb "$RSS_OFF") MB, +$POSTS posts $(mb "$RSS_BIG") MB"

@@ -196,7 +196,9 @@ struct Entry {
 #[derive(Debug, Clone)]
 pub struct Social {
     entries: Arc<Vec<Entry>>,
-    http: reqwest::Client,
+    /// Made on first use: a TLS client with its root certificates costs memory that a site
+    /// without providers should not pay.
+    client: Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
 impl Default for Social {
@@ -217,13 +219,6 @@ pub struct Button {
 impl Social {
     /// The providers, as configured (see [`Provider::check`]).
     pub fn new(providers: Vec<Provider>) -> Social {
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Encore/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         Social {
             entries: Arc::new(
                 providers
@@ -234,8 +229,21 @@ impl Social {
                     })
                     .collect(),
             ),
-            http,
+            client: Arc::default(),
         }
+    }
+
+    /// The HTTP client that talks to providers: short timeouts, no redirects followed.
+    fn http(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .timeout(std::time::Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("Encore/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     /// The providers to offer, in the configuration's order.
@@ -359,7 +367,7 @@ impl Social {
         url: &str,
         bearer: Option<&str>,
     ) -> Result<T> {
-        let mut request = self.http.get(url).header("accept", "application/json");
+        let mut request = self.http().get(url).header("accept", "application/json");
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }
@@ -764,7 +772,7 @@ async fn identify(
         .append_pair("code_verifier", &state.verifier)
         .finish();
     let response = social
-        .http
+        .http()
         .post(&endpoints.token)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
