@@ -81,6 +81,23 @@ async fn writer(
     }
 }
 
+/// The member behind a desk form: signed in, with the form carrying their session's token, and a
+/// role that writes.
+async fn form_writer(
+    app: &AppState,
+    site: &Site,
+    viewer: Option<SignedIn>,
+    csrf: &str,
+) -> Result<Writer> {
+    let Some(signed_in) = viewer else {
+        return Err(Error::Forbidden("sign in first".into()));
+    };
+    check_token(&signed_in, csrf)?;
+    writer(app, site, Some(signed_in), "/admin")
+        .await?
+        .map_err(|_| Error::Forbidden("sign in first".into()))
+}
+
 /// Renders a desk page: never cached, no sidebar, no address sent elsewhere.
 fn render<T: Serialize>(
     app: &AppState,
@@ -698,14 +715,7 @@ async fn save(
     pairs: Vec<(String, String)>,
 ) -> Result<Response> {
     let (fields, csrf, action) = Fields::from_form(pairs);
-    let Some(signed_in) = &viewer else {
-        return Err(Error::Forbidden("sign in first".into()));
-    };
-    check_token(signed_in, &csrf)?;
-    let writer = match writer(&app, &site, viewer, "/admin").await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = form_writer(&app, &site, viewer, &csrf).await?;
     let (author, path) = match id {
         Some(id) => {
             let post = app
@@ -771,14 +781,7 @@ pub async fn delete(
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
     let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
-    let Some(signed_in) = &viewer else {
-        return Err(Error::Forbidden("sign in first".into()));
-    };
-    check_token(signed_in, &form.csrf)?;
-    let writer = match writer(&app, &site, viewer, "/admin").await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = form_writer(&app, &site, viewer, &form.csrf).await?;
     delete_post(&app.app, writer.actor(), site.id, id).await?;
     Ok(see_other("/admin/posts"))
 }
@@ -924,14 +927,7 @@ pub async fn restore(
 ) -> Result<Response> {
     let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
     let rev: i64 = rev.parse().map_err(|_| Error::NotFound)?;
-    let Some(signed_in) = &viewer else {
-        return Err(Error::Forbidden("sign in first".into()));
-    };
-    check_token(signed_in, &form.csrf)?;
-    let writer = match writer(&app, &site, viewer, "/admin").await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = form_writer(&app, &site, viewer, &form.csrf).await?;
     encore_app::posts::restore_revision(&app.app, writer.actor(), site.id, id, rev).await?;
     Ok(see_other(&format!("/admin/posts/{}?saved=1", id.0)))
 }
