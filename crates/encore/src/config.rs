@@ -229,6 +229,11 @@ fn client_secret(id: &str, given: Option<&str>, file: Option<&Path>) -> anyhow::
     Ok(std::env::var(var).unwrap_or_default())
 }
 
+/// A provider's button words: its label, or its id when it has none.
+fn label_or_id(label: &str, id: &str) -> String {
+    if label.is_empty() { id } else { label }.to_owned()
+}
+
 impl LoginConfig {
     /// The providers, with their secrets read, checked.
     pub fn providers(&self) -> anyhow::Result<Vec<encore_app::social::Provider>> {
@@ -237,11 +242,7 @@ impl LoginConfig {
         for c in &self.oidc {
             providers.push(Provider {
                 id: c.id.clone(),
-                label: if c.label.is_empty() {
-                    c.id.clone()
-                } else {
-                    c.label.clone()
-                },
+                label: label_or_id(&c.label, &c.id),
                 protocol: Protocol::OpenIdConnect {
                     issuer: c.issuer.clone(),
                 },
@@ -296,11 +297,7 @@ impl LoginConfig {
             }
             providers.push(Provider {
                 id: c.id.clone(),
-                label: if c.label.is_empty() {
-                    c.id.clone()
-                } else {
-                    c.label.clone()
-                },
+                label: label_or_id(&c.label, &c.id),
                 protocol: Protocol::OAuth2(endpoints),
                 client_id: c.client_id.clone(),
                 client_secret: client_secret(

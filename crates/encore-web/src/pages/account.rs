@@ -211,6 +211,26 @@ struct ResetPage<'a> {
     outcome: &'a Outcome,
 }
 
+/// The head of a personal page: its title, and nothing for search engines or link previews.
+pub(crate) fn personal_head(site: &Site, path: &str, title: &str) -> crate::views::Head {
+    let mut head = meta::page_head(site, Some(title), "", path);
+    head.meta.clear();
+    head
+}
+
+/// A personal page's response: never stored by the page cache, a proxy or the browser, and never
+/// sending its address (which may hold a token) to another site.
+pub(crate) fn personal(status: StatusCode, html: String) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
 /// Renders a personal page in the site's frame: never stored by the page cache, a proxy or the
 /// browser, and never sending its address (which may hold a reset token) to another site.
 pub(crate) async fn render<T: Serialize>(
@@ -220,18 +240,11 @@ pub(crate) async fn render<T: Serialize>(
     status: StatusCode,
     page: impl FnOnce(Layout) -> T,
 ) -> Result<Response> {
-    let mut head = meta::page_head(site, Some(title), "", path);
-    // Nothing here is for search engines or link previews.
-    head.meta.clear();
+    let head = personal_head(site, path, title);
     let layout = Layout::load(app, site, path, head, app.clock.now()).await?;
     let html = app.theme.render(template, &page(layout))?;
-    let mut response = (status, Html(html)).into_response();
+    let mut response = personal(status, html);
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     // Sign-in buttons send the browser on to the providers: let the forms go there.
     let sources = app.settings.social.form_action_sources();
     if !sources.is_empty() {

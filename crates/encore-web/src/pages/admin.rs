@@ -7,8 +7,7 @@
 use crate::{
     error::{Error, Result},
     extract::CurrentSite,
-    meta,
-    pages::account::{LOGIN_PATH, Outcome, check_token, see_other},
+    pages::account::{LOGIN_PATH, Outcome, check_token, personal, personal_head, see_other},
     session::{FormSite, SignedIn, Viewer},
     state::AppState,
     views::{DateView, Layout},
@@ -16,8 +15,8 @@ use crate::{
 use axum::{
     Form,
     extract::{Path, Query, State},
-    http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use encore_app::{
@@ -106,18 +105,9 @@ fn render<T: Serialize>(
     status: StatusCode,
     page: impl FnOnce(Layout) -> T,
 ) -> Result<Response> {
-    let mut head = meta::page_head(site, Some(title), "", path);
-    head.meta.clear();
-    let layout = Layout::bare(app, site, path, head);
+    let layout = Layout::bare(app, site, path, personal_head(site, path, title));
     let html = app.theme.render(template, &page(layout))?;
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    Ok(response)
+    Ok(personal(status, html))
 }
 
 /// A post as the desk lists it.
