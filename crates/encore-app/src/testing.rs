@@ -81,23 +81,14 @@ impl SmtpServer {
         let python = std::env::var("ENCORE_TEST_SMTP_PYTHON").expect(
             "ENCORE_TEST_SMTP_PYTHON names a Python with aiosmtpd (scripts/test installs it)",
         );
-        let child = std::process::Command::new(python)
+        let mut command = std::process::Command::new(python);
+        command
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{}", self.port))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(self.dir.path().join("box"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        panic!("the SMTP server did not start on port {}", self.port);
+            .stdout(std::process::Stdio::null());
+        self.child = Some(spawn_listening(&mut command, self.port, "the SMTP server"));
     }
 
     /// Stops the server (mail already received stays readable).
@@ -146,6 +137,47 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Starts `command` and waits until something accepts connections on `port`.
+///
+/// A loaded two-core machine running the suite in parallel can take many seconds to start Node.js
+/// or Python, so the wait is long; a process that exits first fails at once, with what it printed.
+fn spawn_listening(
+    command: &mut std::process::Command,
+    port: u16,
+    what: &str,
+) -> std::process::Child {
+    let log = tempfile::tempfile().unwrap();
+    let mut child = command.stderr(log.try_clone().unwrap()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(90) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "{what} exited ({status}) before listening on port {port}: {}",
+                read_all(log)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!(
+        "{what} did not listen on port {port} within 90 s: {}",
+        read_all(log)
+    );
+}
+
+/// Everything written to `file` from its start.
+fn read_all(mut file: std::fs::File) -> String {
+    use std::io::{Read, Seek};
+    let mut text = String::new();
+    let _ = file.rewind();
+    let _ = file.read_to_string(&mut text);
+    text
 }
 
 /// A real OpenID Connect provider on loopback for tests.
@@ -208,7 +240,8 @@ impl OidcProvider {
             r#"{{"sub":{:?},"email":{:?},"email_verified":{},"name":{:?}}}"#,
             account.sub, account.email, account.email_verified, account.name
         );
-        let child = std::process::Command::new("node")
+        let mut command = std::process::Command::new("node");
+        command
             .arg(script)
             .env("OIDC_DIR", dir)
             .env("PORT", self.port.to_string())
@@ -216,22 +249,13 @@ impl OidcProvider {
             .env("CLIENT_SECRET", OIDC_CLIENT_SECRET)
             .env("REDIRECT_URIS", redirect_uris.join(","))
             .env("ACCOUNT", claims)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
+            .stdout(std::process::Stdio::null());
+        self.child = Some(spawn_listening(
+            &mut command,
+            self.port,
+            "the OpenID Connect provider",
+        ));
         self.cookies.clear();
-        for _ in 0..400 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        panic!(
-            "the OpenID Connect provider did not start on port {}",
-            self.port
-        );
     }
 
     /// The provider as Encore's configuration names it, with id `id`.
