@@ -60,6 +60,57 @@ pub async fn set_role(
     Ok(())
 }
 
+/// What an administrator changes about a member of their site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Gives them another role.
+    Role(Role),
+    /// Turns them away: they keep their account and their posts, but their role does nothing on
+    /// the site until they are let back.
+    Disable,
+    /// Lets them back with the role they had.
+    Enable,
+}
+
+/// Changes a member of `site`: their role, or whether they may use it. Administrators change
+/// others, never themselves, so a site always keeps one who can.
+pub async fn change_member(
+    app: &App,
+    actor: Actor,
+    site: SiteId,
+    account: AccountId,
+    change: MemberChange,
+) -> Result<()> {
+    actor.require(Capability::ManageSite, "change people's roles")?;
+    if actor.account() == Some(account) {
+        return Err(AppError::Forbidden(
+            "change your own role or turn yourself away; ask another administrator",
+        ));
+    }
+    let now = app.clock().now();
+    let mut tx = app.store().begin().await?;
+    if tx.accounts().role_of(site, account).await?.is_none() {
+        return Err(AppError::NotFound("member"));
+    }
+    match change {
+        MemberChange::Role(role) => tx.accounts().set_role(site, account, role, now).await?,
+        MemberChange::Disable => {
+            tx.accounts().set_disabled(site, account, Some(now)).await?;
+        }
+        MemberChange::Enable => {
+            tx.accounts().set_disabled(site, account, None).await?;
+        }
+    }
+    if tx.accounts().active_administrators(site).await? == 0 {
+        return Err(AppError::Forbidden(
+            "leave the site without an administrator",
+        ));
+    }
+    // Bylines and author pages stay as they are; only what the member may do changes.
+    app.commit(tx, Change::default()).await?;
+    Ok(())
+}
+
 /// Replaces an account's profile. Its name and biography are on every site it writes for
 /// (bylines, author pages), so each of those sites is shown anew.
 pub async fn update_profile(app: &App, account: AccountId, profile: Profile) -> Result<Profile> {

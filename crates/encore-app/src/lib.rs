@@ -36,6 +36,9 @@ pub enum AppError {
     /// A field is not acceptable; shown next to the field, with what was typed kept.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// Several fields of one form are not acceptable; each is shown next to its field.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<ValidationError>),
     /// The thing to change does not exist (on this site).
     #[error("{0} not found")]
     NotFound(&'static str),

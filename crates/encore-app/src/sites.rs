@@ -7,10 +7,12 @@
 
 use crate::{Actor, App, AppError, Result};
 use encore_core::{
+    Problems,
     change::{Change, Topic},
+    error::required_text,
     ids::SiteId,
     roles::Capability,
-    site::{NewSite, Site},
+    site::{MAX_POSTS_PER_PAGE, NewSite, Site, normalize_base_url},
 };
 use encore_store::StoreError;
 
@@ -35,10 +37,17 @@ pub struct SiteSettings {
     pub tagline: Option<String>,
     /// Its public address, used in every link it gives out.
     pub base_url: Option<String>,
+    /// Posts on a page of its lists; `Some(None)` goes back to the configured default.
+    pub posts_per_page: Option<Option<u32>>,
+    /// Whether anyone may make an account (as a subscriber).
+    pub signup_open: Option<bool>,
 }
 
-/// Changes a site's settings. Every page of the site shows them, so the whole site changes, on
-/// every node.
+/// The longest tagline.
+const MAX_TAGLINE: usize = 300;
+
+/// Changes a site's settings, all or none; every field that cannot be taken is named. Every page
+/// of the site shows them, so the whole site changes, on every node.
 pub async fn update_site(
     app: &App,
     actor: Actor,
@@ -46,6 +55,30 @@ pub async fn update_site(
     settings: SiteSettings,
 ) -> Result<Site> {
     actor.require(Capability::ManageSite, "change site settings")?;
+    let mut problems = Problems::new();
+    if let Some(title) = &settings.title {
+        problems.check(required_text("title", title, 200));
+    }
+    if let Some(tagline) = &settings.tagline
+        && tagline.trim().chars().count() > MAX_TAGLINE
+    {
+        problems.add(
+            "tagline",
+            format!("must be at most {MAX_TAGLINE} characters"),
+        );
+    }
+    if let Some(url) = &settings.base_url {
+        problems.check(normalize_base_url(url));
+    }
+    if let Some(Some(n)) = settings.posts_per_page
+        && !(1..=MAX_POSTS_PER_PAGE).contains(&n)
+    {
+        problems.add(
+            "posts_per_page",
+            format!("must be a number from 1 to {MAX_POSTS_PER_PAGE}"),
+        );
+    }
+    problems.finish().map_err(AppError::Invalid)?;
     let mut tx = app.store().begin().await?;
     let current = tx
         .sites()
@@ -60,7 +93,14 @@ pub async fn update_site(
         is_default: current.is_default,
     }
     .validate()?;
-    let site = tx.sites().update(id, &updated).await?;
+    let mut site = tx.sites().update(id, &updated).await?;
+    if let Some(posts) = settings.posts_per_page {
+        tx.sites().set_posts_per_page(id, posts).await?;
+        site.posts_per_page = posts;
+    }
+    if let Some(open) = settings.signup_open {
+        tx.sites().set_signup(id, open).await?;
+    }
     app.commit(tx, Change::on(id, [Topic::Site, Topic::Sites]))
         .await?;
     Ok(site)

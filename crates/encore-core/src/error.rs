@@ -27,6 +27,47 @@ impl fmt::Display for ValidationError {
     }
 }
 
+/// Every field of one form that did not pass, so that a person fixes them all at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems(Vec<ValidationError>);
+
+impl Problems {
+    /// No problem yet.
+    pub fn new() -> Problems {
+        Problems::default()
+    }
+
+    /// The value of `result`, or `None` with its problem noted.
+    pub fn check<T>(&mut self, result: Result<T, ValidationError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.0.push(problem);
+                None
+            }
+        }
+    }
+
+    /// Notes a problem.
+    pub fn add(&mut self, field: &'static str, problem: impl Into<String>) {
+        self.0.push(ValidationError::new(field, problem));
+    }
+
+    /// Whether nothing was wrong.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was wrong, else every problem noted.
+    pub fn finish(self) -> Result<(), Vec<ValidationError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
 /// Checks that a trimmed text field is present and not longer than `max` characters.
 pub fn required_text(
     field: &'static str,

@@ -24,4 +24,4 @@ pub mod slug;
 pub mod taxonomy;
 pub mod tracks;
 
-pub use error::ValidationError;
+pub use error::{Problems, ValidationError};

@@ -19,7 +19,12 @@ pub struct Site {
     pub base_url: String,
     /// Whether this site answers requests for host names no other site claims.
     pub is_default: bool,
+    /// Posts on a page of the home page and the archives; `None` for the configured default.
+    pub posts_per_page: Option<u32>,
 }
+
+/// The most posts a page of a list may show.
+pub const MAX_POSTS_PER_PAGE: u32 = 100;
 
 impl Site {
     /// The absolute URL of `path` (which starts with `/`) on this site.

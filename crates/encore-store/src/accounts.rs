@@ -38,6 +38,27 @@ pub struct AvatarSource {
     pub display_name: String,
 }
 
+/// A member of a site as its administrators see them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Member {
+    /// The account's id.
+    pub id: i64,
+    /// Its login name.
+    pub username: String,
+    /// Its shown name.
+    pub display_name: String,
+    /// Its address.
+    pub email: String,
+    /// Its role on the site (`administrator` … `subscriber`).
+    pub role: String,
+    /// When an administrator turned it away; `None` while it may use its role.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// When it joined the site.
+    pub joined_at: DateTime<Utc>,
+    /// Posts and pages it wrote on the site, in any status.
+    pub posts: i64,
+}
+
 /// Account queries; see [`Store::accounts`].
 pub struct Accounts<'a> {
     pub(crate) store: &'a Store,
@@ -195,7 +216,8 @@ impl Accounts<'_> {
 
     /// The account's role on a site, if it has one.
     pub async fn role(&self, site: SiteId, account: AccountId) -> Result<Option<Role>> {
-        const SQL: &str = "SELECT role FROM site_members WHERE site_id = $1 AND account_id = $2";
+        const SQL: &str = "SELECT role FROM site_members \
+                           WHERE site_id = $1 AND account_id = $2 AND disabled_at IS NULL";
         let role: Option<String> = read!(self.store, |pool| sqlx::query_scalar(SQL)
             .bind(site.0)
             .bind(account.0)
@@ -206,6 +228,19 @@ impl Accounts<'_> {
                 .map_err(|e: encore_core::roles::UnknownRole| StoreError::Corrupt(e.to_string()))
         })
         .transpose()
+    }
+
+    /// Everyone with a role on the site, turned away or not, by username.
+    pub async fn people(&self, site: SiteId) -> Result<Vec<Member>> {
+        const SQL: &str = "SELECT a.id, a.username, a.display_name, a.email, m.role, m.disabled_at, \
+                           m.created_at AS joined_at, \
+                           (SELECT COUNT(*) FROM posts p WHERE p.site_id = m.site_id AND p.author_id = a.id) AS posts \
+                           FROM site_members m JOIN accounts a ON a.id = m.account_id \
+                           WHERE m.site_id = $1 ORDER BY lower(a.username)";
+        Ok(read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .fetch_all(pool)
+            .await)?)
     }
 
     /// The site's members, by username.
@@ -383,6 +418,51 @@ impl AccountsTx<'_> {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    /// Turns a member of a site away (`Some(when)`) or lets them back (`None`). `false` when the
+    /// account has no role there.
+    pub async fn set_disabled(
+        &mut self,
+        site: SiteId,
+        account: AccountId,
+        disabled_at: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        const SQL: &str =
+            "UPDATE site_members SET disabled_at = $3 WHERE site_id = $1 AND account_id = $2";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(account.0)
+            .bind(disabled_at)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// How many administrators of the site may use their role, as this transaction sees it.
+    pub async fn active_administrators(&mut self, site: SiteId) -> Result<i64> {
+        const SQL: &str = "SELECT COUNT(*) FROM site_members \
+                           WHERE site_id = $1 AND role = 'administrator' AND disabled_at IS NULL";
+        Ok(in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .fetch_one(&mut *conn)
+            .await)?)
+    }
+
+    /// The account's role on a site, as this transaction sees it (turned away or not).
+    pub async fn role_of(&mut self, site: SiteId, account: AccountId) -> Result<Option<Role>> {
+        const SQL: &str = "SELECT role FROM site_members WHERE site_id = $1 AND account_id = $2";
+        let role: Option<String> = in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(account.0)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        role.map(|r| {
+            r.parse()
+                .map_err(|e: encore_core::roles::UnknownRole| StoreError::Corrupt(e.to_string()))
+        })
+        .transpose()
     }
 
     /// Gives an account a role on a site, replacing any role it had there.

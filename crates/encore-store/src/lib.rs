@@ -34,6 +34,7 @@ pub mod sessions;
 pub mod sites;
 pub mod spam;
 pub mod taxonomy;
+pub mod terms;
 
 pub use backend::{Backend, PoolOptions, redact_url};
 use backend::{Db, TxConn};
@@ -249,6 +250,11 @@ impl Store {
         series::SeriesStore { store: self }
     }
 
+    /// Categories, tags and series as the desk manages them.
+    pub fn terms(&self) -> terms::Terms<'_> {
+        terms::Terms { store: self }
+    }
+
     /// Downloads: their records, counters and bytes.
     pub fn downloads(&self) -> downloads::Downloads<'_> {
         downloads::Downloads { store: self }
@@ -334,6 +340,11 @@ impl Tx {
     /// Series.
     pub fn series(&mut self) -> series::SeriesTx<'_> {
         series::SeriesTx { tx: self }
+    }
+
+    /// Categories, tags and series as the desk manages them.
+    pub fn terms(&mut self) -> terms::TermsTx<'_> {
+        terms::TermsTx { tx: self }
     }
 
     /// Downloads.

@@ -156,6 +156,16 @@ pub struct DeskCounts {
     pub private: i64,
 }
 
+/// The posts filed under category `$3` or any category inside it.
+macro_rules! in_category_tree {
+    () => {
+        "SELECT pc.post_id FROM post_categories pc WHERE pc.category_id IN (\
+         WITH RECURSIVE tree(id) AS (SELECT CAST($3 AS BIGINT) \
+         UNION SELECT c.id FROM categories c JOIN tree ON c.parent_id = tree.id) \
+         SELECT id FROM tree)"
+    };
+}
+
 // The columns lists and single posts share.
 macro_rules! summary_columns {
     () => {
@@ -361,13 +371,17 @@ impl Posts<'_> {
             Category(c) => (
                 concat!(
                     summary_select!(),
-                    "JOIN post_categories f ON f.post_id = p.id WHERE f.category_id = $3 AND ",
+                    "WHERE p.id IN (",
+                    in_category_tree!(),
+                    ") AND ",
                     public_posts!(),
                     newest_first!(),
                     "LIMIT $4 OFFSET $5"
                 ),
                 concat!(
-                    "SELECT COUNT(*) FROM posts p JOIN post_categories f ON f.post_id = p.id WHERE f.category_id = $3 AND ",
+                    "SELECT COUNT(*) FROM posts p WHERE p.id IN (",
+                    in_category_tree!(),
+                    ") AND ",
                     public_posts!()
                 ),
                 vec![Arg::Int(c.0)],

@@ -24,6 +24,14 @@ struct SiteRow {
     tagline: String,
     base_url: String,
     is_default: bool,
+    posts_per_page: Option<i64>,
+}
+
+/// The columns a [`SiteRow`] reads, in a literal for `concat!`.
+macro_rules! site_columns {
+    () => {
+        "id, host, title, tagline, base_url, is_default, posts_per_page"
+    };
 }
 
 impl SiteRow {
@@ -35,6 +43,10 @@ impl SiteRow {
             tagline: self.tagline,
             base_url: self.base_url,
             is_default: self.is_default,
+            posts_per_page: self
+                .posts_per_page
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n > 0),
         }
     }
 }
@@ -52,8 +64,11 @@ impl Sites<'_> {
 
     /// The site for a (normalised) host name: the site claiming it, else the default site.
     pub async fn for_host(&self, host: &str) -> Result<Option<Site>> {
-        const SQL: &str = "SELECT id, host, title, tagline, base_url, is_default FROM sites \
-                           WHERE host = $1 OR is_default ORDER BY (host = $1) DESC LIMIT 1";
+        const SQL: &str = concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites WHERE host = $1 OR is_default ORDER BY (host = $1) DESC LIMIT 1"
+        );
         let row: Option<SiteRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(host)
             .fetch_optional(pool)
@@ -63,8 +78,7 @@ impl Sites<'_> {
 
     /// The site with this id.
     pub async fn by_id(&self, id: SiteId) -> Result<Site> {
-        const SQL: &str =
-            "SELECT id, host, title, tagline, base_url, is_default FROM sites WHERE id = $1";
+        const SQL: &str = concat!("SELECT ", site_columns!(), " FROM sites WHERE id = $1");
         let row: Option<SiteRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(id.0)
             .fetch_optional(pool)
@@ -74,8 +88,7 @@ impl Sites<'_> {
 
     /// The site that answers unclaimed host names, if one exists.
     pub async fn default_site(&self) -> Result<Option<Site>> {
-        const SQL: &str =
-            "SELECT id, host, title, tagline, base_url, is_default FROM sites WHERE is_default";
+        const SQL: &str = concat!("SELECT ", site_columns!(), " FROM sites WHERE is_default");
         let row: Option<SiteRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .fetch_optional(pool)
             .await)?;
@@ -84,7 +97,11 @@ impl Sites<'_> {
 
     /// All sites, default first, then by host.
     pub async fn list(&self) -> Result<Vec<Site>> {
-        const SQL: &str = "SELECT id, host, title, tagline, base_url, is_default FROM sites ORDER BY is_default DESC, host";
+        const SQL: &str = concat!(
+            "SELECT ",
+            site_columns!(),
+            " FROM sites ORDER BY is_default DESC, host"
+        );
         let rows: Vec<SiteRow> =
             read!(self.store, |pool| sqlx::query_as(SQL).fetch_all(pool).await)?;
         Ok(rows.into_iter().map(SiteRow::into_site).collect())
@@ -92,8 +109,7 @@ impl Sites<'_> {
 
     /// The site answering on exactly this (normalised) host, if any.
     pub async fn by_host(&self, host: &str) -> Result<Option<Site>> {
-        const SQL: &str =
-            "SELECT id, host, title, tagline, base_url, is_default FROM sites WHERE host = $1";
+        const SQL: &str = concat!("SELECT ", site_columns!(), " FROM sites WHERE host = $1");
         let row: Option<SiteRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(host)
             .fetch_optional(pool)
@@ -111,8 +127,11 @@ impl SitesTx<'_> {
     /// Creates a site from validated input. A taken host is [`StoreError::Conflict`]`("host")`;
     /// a second default site is [`StoreError::Conflict`]`("default site")`.
     pub async fn insert(&mut self, site: &NewSite, now: DateTime<Utc>) -> Result<Site> {
-        const SQL: &str = "INSERT INTO sites (host, title, tagline, base_url, is_default, created_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, host, title, tagline, base_url, is_default";
+        const SQL: &str = concat!(
+            "INSERT INTO sites (host, title, tagline, base_url, is_default, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+            site_columns!()
+        );
         let base_url = site
             .base_url
             .clone()
@@ -142,8 +161,11 @@ impl SitesTx<'_> {
 
     /// Replaces a site's host, title, tagline and public address with validated values.
     pub async fn update(&mut self, id: SiteId, site: &NewSite) -> Result<Site> {
-        const SQL: &str = "UPDATE sites SET host = $1, title = $2, tagline = $3, base_url = $4 WHERE id = $5 \
-                           RETURNING id, host, title, tagline, base_url, is_default";
+        const SQL: &str = concat!(
+            "UPDATE sites SET host = $1, title = $2, tagline = $3, base_url = $4 WHERE id = $5 \
+             RETURNING ",
+            site_columns!()
+        );
         let base_url = site
             .base_url
             .clone()
@@ -175,10 +197,24 @@ impl SitesTx<'_> {
         Ok(())
     }
 
+    /// Sets how many posts a page of the site's lists shows; `None` for the configured default.
+    pub async fn set_posts_per_page(&mut self, id: SiteId, posts: Option<u32>) -> Result<()> {
+        const SQL: &str = "UPDATE sites SET posts_per_page = $2 WHERE id = $1";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(id.0)
+            .bind(posts.map(i64::from))
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// The site with this id, as this transaction sees it.
     pub async fn by_id(&mut self, id: SiteId) -> Result<Option<Site>> {
-        const SQL: &str =
-            "SELECT id, host, title, tagline, base_url, is_default FROM sites WHERE id = $1";
+        const SQL: &str = concat!("SELECT ", site_columns!(), " FROM sites WHERE id = $1");
         let row: Option<SiteRow> = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
             .bind(id.0)
             .fetch_optional(&mut *conn)

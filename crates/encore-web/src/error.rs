@@ -55,6 +55,7 @@ impl From<encore_app::AppError> for Error {
         match err {
             AppError::NotFound(_) => Error::NotFound,
             AppError::Validation(e) => Error::BadRequest(e.to_string()),
+            AppError::Invalid(_) => Error::BadRequest(err.to_string()),
             AppError::MissingReference(what) => Error::BadRequest(what),
             AppError::Conflict(_) => Error::Conflict(err.to_string()),
             AppError::Forbidden(_) => Error::Forbidden(err.to_string()),

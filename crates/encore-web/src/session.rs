@@ -148,6 +148,7 @@ mod tests {
             tagline: String::new(),
             base_url: base_url.into(),
             is_default: true,
+            posts_per_page: None,
         }
     }
 

@@ -19,7 +19,7 @@ use axum::{
     response::{Html, IntoResponse, Redirect, Response},
 };
 use encore_app::{AppError, sessions};
-use encore_core::{account::Profile, site::Site};
+use encore_core::{ValidationError, account::Profile, site::Site};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -88,14 +88,24 @@ impl Outcome {
         }
     }
 
+    /// Fields that did not pass, each shown next to its field (the first word about a field wins).
+    pub(crate) fn invalid(problems: Vec<ValidationError>) -> Outcome {
+        let mut errors = BTreeMap::new();
+        for problem in problems {
+            errors.entry(problem.field).or_insert(problem.problem);
+        }
+        Outcome {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: None,
+            errors,
+        }
+    }
+
     /// A use case's refusal as the form shows it; other errors are not the form's to show.
     pub(crate) fn refused(err: AppError) -> std::result::Result<Outcome, Error> {
         match err {
-            AppError::Validation(e) => Ok(Outcome {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                message: None,
-                errors: BTreeMap::from([(e.field, e.problem)]),
-            }),
+            AppError::Validation(e) => Ok(Outcome::invalid(vec![e])),
+            AppError::Invalid(problems) => Ok(Outcome::invalid(problems)),
             AppError::SignInRefused => Ok(Outcome::say(
                 StatusCode::UNAUTHORIZED,
                 Some(err.to_string()),

@@ -83,7 +83,8 @@ async fn list(
         return Ok(Redirect::permanent(&canonical).into_response());
     }
     let now = app.clock.now();
-    let request = PageRequest::new(number, app.settings.posts_per_page).ok_or(Error::NotFound)?;
+    let per_page = site.posts_per_page.unwrap_or(app.settings.posts_per_page);
+    let request = PageRequest::new(number, per_page).ok_or(Error::NotFound)?;
     let page = app
         .store
         .posts()

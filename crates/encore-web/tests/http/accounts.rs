@@ -455,6 +455,7 @@ fn concrete(pattern: &str, id: i64) -> String {
         .map(|segment| match segment {
             "{*path}" => "style.css".to_owned(),
             "{id}" => id.to_string(),
+            "{kind}" => "categories".to_owned(),
             "{token}" => "0".repeat(64),
             s if s.starts_with('{') => "1".to_owned(),
             s => s.to_owned(),

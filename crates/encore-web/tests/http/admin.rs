@@ -1,7 +1,7 @@
 //! The writer's desk: who may use it, and writing, editing and deleting posts through its forms.
 
-use crate::support::{Browser, PASSWORD, PostBuilder, TestApp, csrf_of, location};
-use encore_app::{Actor, accounts::set_role, testing::Publish};
+use crate::support::{Browser, PostBuilder, TestApp, csrf_of, location};
+use encore_app::testing::Publish;
 use encore_core::roles::Role;
 use encore_store::testing::TestBackend;
 use reqwest::StatusCode;
@@ -17,23 +17,7 @@ encore_store::backend_tests!(
 
 /// A member `username` with `role`, signed in; their browser.
 async fn writer<'a>(t: &'a TestApp, username: &str, role: Role) -> Browser<'a> {
-    t.member(username).await;
-    let account = t
-        .store
-        .accounts()
-        .by_username(username)
-        .await
-        .unwrap()
-        .unwrap();
-    set_role(&t.app, Actor::Operator, t.site.id, account.id, role)
-        .await
-        .unwrap();
-    let mut browser = t.browser("a writer's browser");
-    assert_eq!(
-        browser.sign_in(username, PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    browser
+    t.signed_in_as(username, role).await
 }
 
 /// The editor's form for a new post, with `fields` over the defaults; the answer.

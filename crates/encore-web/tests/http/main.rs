@@ -10,6 +10,8 @@ mod admin;
 mod archives;
 mod avatars;
 mod cache;
+mod desk_site;
+mod desk_terms;
 mod downloads;
 mod hostile;
 mod joining;

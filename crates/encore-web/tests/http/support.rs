@@ -362,6 +362,37 @@ impl TestApp {
         .await
         .unwrap();
     }
+
+    /// A member `username` with `role` on the site, signed in; their browser.
+    pub async fn signed_in_as(
+        &self,
+        username: &str,
+        role: encore_core::roles::Role,
+    ) -> Browser<'_> {
+        self.member(username).await;
+        let account = self
+            .store
+            .accounts()
+            .by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
+        encore_app::accounts::set_role(
+            &self.app,
+            encore_app::Actor::Operator,
+            self.site.id,
+            account.id,
+            role,
+        )
+        .await
+        .unwrap();
+        let mut browser = self.browser("a member's browser");
+        assert_eq!(
+            browser.sign_in(username, PASSWORD).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        browser
+    }
 }
 
 impl Browser<'_> {

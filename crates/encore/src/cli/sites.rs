@@ -49,6 +49,10 @@ pub enum SiteCommand {
         /// Whether anyone may sign up as a subscriber (open) or only invited people (closed).
         #[arg(long, value_name = "open|closed", value_parser = ["open", "closed"])]
         signup: Option<String>,
+        /// Posts on a page of the home page and archives (1 to 100), or `default` for the
+        /// configured `posts_per_page`.
+        #[arg(long, value_name = "N|default")]
+        posts_per_page: Option<String>,
     },
     /// List the sites of this instance.
     List,
@@ -93,6 +97,7 @@ pub async fn run(command: SiteCommand, config: Config) -> anyhow::Result<()> {
                 tagline,
                 base_url,
                 signup,
+                posts_per_page,
             } => {
                 let sites = app.store().sites();
                 let site = match host {
@@ -107,21 +112,20 @@ pub async fn run(command: SiteCommand, config: Config) -> anyhow::Result<()> {
                         .await?
                         .context("there is no default site yet: start `encore serve` once")?,
                 };
-                if let Some(signup) = &signup {
-                    encore_app::signup::set_signup(
-                        &app,
-                        Actor::Operator,
-                        site.id,
-                        signup == "open",
-                    )
-                    .await?;
-                    println!("Sign-up on {} is {signup}.", site.base_url);
-                }
+                let posts_per_page = match posts_per_page.as_deref() {
+                    None => None,
+                    Some("default") => Some(None),
+                    Some(n) => Some(Some(n.parse::<u32>().with_context(|| {
+                        format!("--posts-per-page takes a number or `default`, not {n:?}")
+                    })?)),
+                };
                 let settings = SiteSettings {
                     host: new_host,
                     title,
                     tagline,
                     base_url,
+                    posts_per_page,
+                    signup_open: signup.as_deref().map(|s| s == "open"),
                 };
                 let site = match update_site(&app, Actor::Operator, site.id, settings).await {
                     Err(AppError::Conflict(_)) => {
@@ -129,6 +133,9 @@ pub async fn run(command: SiteCommand, config: Config) -> anyhow::Result<()> {
                     }
                     other => other?,
                 };
+                if let Some(signup) = &signup {
+                    println!("Sign-up on {} is {signup}.", site.base_url);
+                }
                 println!(
                     "Site {} is now \"{}\" at {} (host {}{}).",
                     site.id,

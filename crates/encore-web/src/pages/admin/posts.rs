@@ -1,13 +1,10 @@
-//! The writer's desk (`/admin`): the dashboard, the list of posts, and the editor.
-//!
-//! Server-rendered forms that work without JavaScript. Every page needs a signed-in member whose
-//! role on the site lets them write; what each may do with a post is decided by the use cases
-//! (`encore_app::posts`), and a refusal is shown on the form with what was typed kept.
+//! Posts at the desk: the list with its filters, the editor, saving and deleting.
 
+use super::{Row, TokenForm, Writer, form_writer, render, rows, writer};
 use crate::{
     error::{Error, Result},
     extract::CurrentSite,
-    pages::account::{LOGIN_PATH, Outcome, check_token, personal, personal_head, see_other},
+    pages::account::{Outcome, see_other},
     session::{FormSite, SignedIn, Viewer},
     state::AppState,
     views::{DateView, Layout},
@@ -20,7 +17,7 @@ use axum::{
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use encore_app::{
-    Actor, AppError,
+    AppError,
     posts::{PostDraft, Ref, create_post, delete_post, update_post},
 };
 use encore_core::{
@@ -28,7 +25,7 @@ use encore_core::{
     ids::PostId,
     paging::PageRequest,
     post::{PostKind, PostStatus},
-    roles::{Capability, Role},
+    roles::Capability,
     site::Site,
     tracks::{number_tracks, parse_duration},
 };
@@ -40,171 +37,6 @@ use std::collections::BTreeMap;
 const PER_PAGE: u32 = 25;
 /// Empty track rows the editor offers below the filled ones.
 const SPARE_TRACK_ROWS: usize = 3;
-
-/// A signed-in member at the desk, with their role on the site.
-struct Writer {
-    viewer: SignedIn,
-    role: Role,
-}
-
-impl Writer {
-    fn actor(&self) -> Actor {
-        Actor::Member {
-            account: self.viewer.session.account_id,
-            role: self.role,
-        }
-    }
-}
-
-/// The member at the desk, or where they must go first: the sign-in page (not signed in) or a
-/// refusal (their role cannot write here).
-async fn writer(
-    app: &AppState,
-    site: &Site,
-    viewer: Option<SignedIn>,
-    here: &str,
-) -> Result<std::result::Result<Writer, Response>> {
-    let Some(viewer) = viewer else {
-        return Ok(Err(see_other(&format!("{LOGIN_PATH}?next={here}"))));
-    };
-    let role = app
-        .store
-        .accounts()
-        .role(site.id, viewer.session.account_id)
-        .await?;
-    match role {
-        Some(role) if role.can(Capability::EditOwnDrafts) => Ok(Ok(Writer { viewer, role })),
-        _ => Err(Error::Forbidden(
-            "your account cannot write on this site; ask its owner for a role".into(),
-        )),
-    }
-}
-
-/// The member behind a desk form: signed in, with the form carrying their session's token, and a
-/// role that writes.
-async fn form_writer(
-    app: &AppState,
-    site: &Site,
-    viewer: Option<SignedIn>,
-    csrf: &str,
-) -> Result<Writer> {
-    let Some(signed_in) = viewer else {
-        return Err(Error::Forbidden("sign in first".into()));
-    };
-    check_token(&signed_in, csrf)?;
-    writer(app, site, Some(signed_in), "/admin")
-        .await?
-        .map_err(|_| Error::Forbidden("sign in first".into()))
-}
-
-/// Renders a desk page: never cached, no sidebar, no address sent elsewhere.
-fn render<T: Serialize>(
-    app: &AppState,
-    site: &Site,
-    (path, title, template): (&str, &str, &str),
-    status: StatusCode,
-    page: impl FnOnce(Layout) -> T,
-) -> Result<Response> {
-    let layout = Layout::bare(app, site, path, personal_head(site, path, title));
-    let html = app.theme.render(template, &page(layout))?;
-    Ok(personal(status, html))
-}
-
-/// A post as the desk lists it.
-#[derive(Serialize)]
-struct Row {
-    id: i64,
-    title: String,
-    status: &'static str,
-    status_label: &'static str,
-    author: String,
-    date: Option<DateView>,
-    path: String,
-}
-
-fn status_label(
-    status: PostStatus,
-    published_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> &'static str {
-    match status {
-        PostStatus::Draft => "Draft",
-        PostStatus::Pending => "Pending review",
-        PostStatus::Private => "Private",
-        PostStatus::Published if published_at.is_some_and(|t| t > now) => "Scheduled",
-        PostStatus::Published => "Published",
-    }
-}
-
-fn rows(listed: Vec<encore_store::posts::Listed>, now: DateTime<Utc>) -> Vec<Row> {
-    listed
-        .into_iter()
-        .map(|l| Row {
-            id: l.summary.id.0,
-            status: l.status.as_str(),
-            status_label: status_label(l.status, l.summary.published_at, now),
-            author: l.summary.author.display_name.clone(),
-            date: l.summary.published_at.map(DateView::new),
-            path: l.summary.path(),
-            title: if l.summary.title.is_empty() {
-                "(no title)".into()
-            } else {
-                l.summary.title
-            },
-        })
-        .collect()
-}
-
-#[derive(Serialize)]
-struct Dashboard {
-    layout: Layout,
-    counts: encore_store::posts::DeskCounts,
-    drafts: Vec<Row>,
-    recent: Vec<Row>,
-    role: &'static str,
-}
-
-/// `GET /admin`: counts, the latest drafts and the latest posts.
-pub async fn dashboard(
-    State(app): State<AppState>,
-    CurrentSite(site): CurrentSite,
-    Viewer(viewer): Viewer,
-) -> Result<Response> {
-    let writer = match writer(&app, &site, viewer, "/admin").await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
-    let now = app.clock.now();
-    let posts = app.store.posts();
-    let counts = posts.desk_counts(site.id, now).await?;
-    let first = PageRequest::new(1, 5).ok_or(Error::NotFound)?;
-    let own =
-        (!writer.role.can(Capability::EditOthersPosts)).then_some(writer.viewer.session.account_id);
-    let drafts = DeskFilter {
-        status: Some(PostStatus::Draft),
-        author: own,
-        search: String::new(),
-    };
-    let drafts = rows(posts.desk(site.id, &drafts, first).await?.items, now);
-    let recent = DeskFilter {
-        status: Some(PostStatus::Published),
-        ..DeskFilter::default()
-    };
-    let recent = rows(posts.desk(site.id, &recent, first).await?.items, now);
-    render(
-        &app,
-        &site,
-        ("/admin", "Dashboard", "admin.html"),
-        StatusCode::OK,
-        |layout| Dashboard {
-            layout,
-            counts,
-            drafts,
-            recent,
-            role: writer.role.as_str(),
-        },
-    )
-}
 
 /// `?status=&author=&q=&page=` on the list of posts.
 #[derive(Debug, Default, Deserialize)]
@@ -237,9 +69,10 @@ pub async fn list(
     Viewer(viewer): Viewer,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    if let Err(response) = writer(&app, &site, viewer, "/admin/posts").await? {
-        return Ok(response);
-    }
+    let writer = match writer(&app, &site, viewer, "/admin/posts").await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
     let status = query.status.parse::<PostStatus>().ok();
     let members = app.store.accounts().members(site.id).await?;
     let author = members
@@ -298,6 +131,7 @@ pub async fn list(
     render(
         &app,
         &site,
+        &writer,
         ("/admin/posts", "Posts", "admin_posts.html"),
         StatusCode::OK,
         context,
@@ -514,11 +348,11 @@ fn join<'a>(names: impl Iterator<Item = &'a str>) -> String {
 }
 
 #[derive(Serialize)]
-struct RevisionView {
-    id: i64,
-    title: String,
-    saved_by: String,
-    when: DateView,
+pub(super) struct RevisionView {
+    pub(super) id: i64,
+    pub(super) title: String,
+    pub(super) saved_by: String,
+    pub(super) when: DateView,
 }
 
 #[derive(Serialize)]
@@ -584,6 +418,7 @@ async fn editor(
     render(
         app,
         site,
+        writer,
         (&here, title, "admin_editor.html"),
         outcome.status,
         |layout| Editor {
@@ -648,19 +483,7 @@ pub async fn edit_form(
         Ok(writer) => writer,
         Err(response) => return Ok(response),
     };
-    let post = app
-        .store
-        .posts()
-        .by_id(site.id, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let own = post.summary.author.id == writer.viewer.session.account_id;
-    if !writer
-        .role
-        .may_edit_post(own, post.status == PostStatus::Published)
-    {
-        return Err(Error::Forbidden("you may not edit this post".into()));
-    }
+    let post = editable(&app, &site, &writer, id).await?;
     let fields = Fields::of(&app, &site, &post).await?;
     let path = Some(post.summary.path());
     editor(
@@ -755,13 +578,6 @@ async fn save(
     }
 }
 
-/// The delete form's token.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct TokenForm {
-    csrf: String,
-}
-
 /// `POST /admin/posts/{id}/delete`: deletes a post; readers stop seeing it at once.
 pub async fn delete(
     State(app): State<AppState>,
@@ -775,62 +591,8 @@ pub async fn delete(
     delete_post(&app.app, writer.actor(), site.id, id).await?;
     Ok(see_other("/admin/posts"))
 }
-
-/// One line of a comparison: `same`, `removed` (only in the revision) or `added` (only now).
-#[derive(Serialize)]
-struct DiffLine {
-    tag: &'static str,
-    text: String,
-}
-
-/// A field whose text differs between a revision and the post now.
-#[derive(Serialize)]
-struct FieldDiff {
-    label: &'static str,
-    lines: Vec<DiffLine>,
-}
-
-/// The lines of `then` and `now`, compared.
-fn compare(label: &'static str, then: &str, now: &str) -> Option<FieldDiff> {
-    if then == now {
-        return None;
-    }
-    let diff = similar::TextDiff::from_lines(then, now);
-    let lines = diff
-        .iter_all_changes()
-        .map(|change| DiffLine {
-            tag: match change.tag() {
-                similar::ChangeTag::Equal => "same",
-                similar::ChangeTag::Delete => "removed",
-                similar::ChangeTag::Insert => "added",
-            },
-            text: change.value().trim_end_matches('\n').to_owned(),
-        })
-        .collect();
-    Some(FieldDiff { label, lines })
-}
-
-fn listing(tracks: &[encore_core::tracks::Track]) -> String {
-    tracks
-        .iter()
-        .map(|t| match t.duration_display() {
-            Some(d) => format!("{}. {} – {} ({d})\n", t.position, t.artist, t.title),
-            None => format!("{}. {} – {}\n", t.position, t.artist, t.title),
-        })
-        .collect()
-}
-
-#[derive(Serialize)]
-struct RevisionPage<'a> {
-    layout: Layout,
-    csrf: &'a str,
-    id: i64,
-    revision: RevisionView,
-    changes: Vec<FieldDiff>,
-}
-
 /// The post a writer may edit, or the refusal.
-async fn editable(
+pub(super) async fn editable(
     app: &AppState,
     site: &Site,
     writer: &Writer,
@@ -850,74 +612,4 @@ async fn editable(
         return Err(Error::Forbidden("you may not edit this post".into()));
     }
     Ok(post)
-}
-
-/// `GET /admin/posts/{id}/revisions/{rev}`: what a revision held against the post now.
-pub async fn revision(
-    State(app): State<AppState>,
-    CurrentSite(site): CurrentSite,
-    Viewer(viewer): Viewer,
-    Path((id, rev)): Path<(String, String)>,
-) -> Result<Response> {
-    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
-    let rev: i64 = rev.parse().map_err(|_| Error::NotFound)?;
-    let here = format!("/admin/posts/{}/revisions/{rev}", id.0);
-    let writer = match writer(&app, &site, viewer, &here).await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
-    let post = editable(&app, &site, &writer, id).await?;
-    let old = app
-        .store
-        .posts()
-        .revision(site.id, id, rev)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let changes = [
-        compare("Title", &old.summary.title, &post.summary.title),
-        compare("Address name", &old.slug, &post.summary.slug),
-        compare("Excerpt", &old.excerpt, &post.excerpt),
-        compare("Text", &old.body, &post.body),
-        compare(
-            "Track listing",
-            &listing(&old.tracks),
-            &listing(&post.tracks),
-        ),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let revision = RevisionView {
-        id: old.summary.id,
-        title: old.summary.title,
-        saved_by: old
-            .summary
-            .saved_by
-            .unwrap_or_else(|| "the command line".into()),
-        when: DateView::new(old.summary.created_at),
-    };
-    let at = (here.as_str(), "Revision", "admin_revision.html");
-    render(&app, &site, at, StatusCode::OK, |layout| RevisionPage {
-        layout,
-        csrf: &writer.viewer.session.csrf,
-        id: id.0,
-        revision,
-        changes,
-    })
-}
-
-/// `POST /admin/posts/{id}/revisions/{rev}/restore`: saves the post again with that revision's
-/// words and tracks.
-pub async fn restore(
-    State(app): State<AppState>,
-    FormSite(site): FormSite,
-    Viewer(viewer): Viewer,
-    Path((id, rev)): Path<(String, String)>,
-    Form(form): Form<TokenForm>,
-) -> Result<Response> {
-    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
-    let rev: i64 = rev.parse().map_err(|_| Error::NotFound)?;
-    let writer = form_writer(&app, &site, viewer, &form.csrf).await?;
-    encore_app::posts::restore_revision(&app.app, writer.actor(), site.id, id, rev).await?;
-    Ok(see_other(&format!("/admin/posts/{}?saved=1", id.0)))
 }

@@ -1,0 +1,143 @@
+//! The site's settings at the desk: its name and address, the length of its lists, who may join,
+//! and (with the conversation) how discussion works.
+
+use super::{form_member, member, render};
+use crate::{
+    error::Result,
+    extract::CurrentSite,
+    pages::account::{Outcome, see_other},
+    session::{FormSite, Viewer},
+    state::AppState,
+    views::Layout,
+};
+use axum::{
+    Form,
+    extract::{Query, State},
+    response::Response,
+};
+use encore_app::sites::{SiteSettings, update_site};
+use encore_core::{roles::Capability, site::Site};
+use serde::{Deserialize, Serialize};
+
+/// The settings form as typed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    #[serde(skip_serializing)]
+    csrf: String,
+    title: String,
+    tagline: String,
+    base_url: String,
+    posts_per_page: String,
+    signup: String,
+}
+
+#[derive(Serialize)]
+struct SettingsPage<'a> {
+    layout: Layout,
+    csrf: &'a str,
+    fields: SettingsForm,
+    /// What an empty "posts per page" means: the configured number.
+    default_per_page: u32,
+    saved: bool,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+}
+
+const HERE: &str = "/admin/settings";
+
+async fn page(
+    app: &AppState,
+    site: &Site,
+    writer: &super::Writer,
+    fields: SettingsForm,
+    saved: bool,
+    outcome: Outcome,
+) -> Result<Response> {
+    render(
+        app,
+        site,
+        writer,
+        (HERE, "Settings", "admin_settings.html"),
+        outcome.status,
+        |layout| SettingsPage {
+            layout,
+            csrf: &writer.viewer.session.csrf,
+            fields,
+            default_per_page: app.settings.posts_per_page,
+            saved,
+            outcome: &outcome,
+        },
+    )
+}
+
+/// `?saved=1` after a save.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+/// `GET /admin/settings`: the site's settings, for its administrators.
+pub async fn show(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Viewer(viewer): Viewer,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response> {
+    let writer = match member(&app, &site, viewer, HERE, Capability::ManageSite).await? {
+        Ok(writer) => writer,
+        Err(response) => return Ok(response),
+    };
+    let open = app.store.sites().signup_open(site.id).await?;
+    let fields = SettingsForm {
+        csrf: String::new(),
+        title: site.title.clone(),
+        tagline: site.tagline.clone(),
+        base_url: site.base_url.clone(),
+        posts_per_page: site
+            .posts_per_page
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        signup: if open { "open" } else { "closed" }.into(),
+    };
+    page(
+        &app,
+        &site,
+        &writer,
+        fields,
+        query.saved == "1",
+        Outcome::ok(),
+    )
+    .await
+}
+
+/// `POST /admin/settings`: saves every setting, or none and says which fields to fix.
+pub async fn save(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response> {
+    let writer = form_member(&app, &site, viewer, &form.csrf, Capability::ManageSite).await?;
+    let posts_per_page = match form.posts_per_page.trim() {
+        "" => Ok(None),
+        text => text.parse::<u32>().map(Some).map_err(|_| ()),
+    };
+    let settings = SiteSettings {
+        title: Some(form.title.clone()),
+        tagline: Some(form.tagline.clone()),
+        base_url: Some(form.base_url.clone()),
+        // A number that does not parse is checked as 0: refused, by name, with the rest.
+        posts_per_page: Some(posts_per_page.unwrap_or(Some(0))),
+        signup_open: Some(form.signup == "open"),
+        ..SiteSettings::default()
+    };
+    match update_site(&app.app, writer.actor(), site.id, settings).await {
+        Ok(_) => Ok(see_other(&format!("{HERE}?saved=1"))),
+        Err(err) => {
+            let outcome = Outcome::refused(err)?;
+            page(&app, &site, &writer, form, false, outcome).await
+        }
+    }
+}
