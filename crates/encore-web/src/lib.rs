@@ -19,7 +19,7 @@ pub mod theme;
 pub mod views;
 
 pub use router::router;
-pub use state::{AppState, Settings};
+pub use state::{AppState, Settings, SpamApi};
 pub use theme::Theme;
 
 use std::future::Future;

@@ -211,6 +211,14 @@ pub fn router(state: AppState) -> Router {
     for (pattern, handler) in routes_table() {
         routes = routes.route(pattern, handler);
     }
+    // The spam API's routes sit with the others, inside the same limits, timeouts, tracing and
+    // headers; they answer in the Akismet protocol's own words, errors included.
+    if let Some(spam) = &state.settings.spam {
+        routes = routes.nest_service(
+            &spam.path,
+            encore_spam::server::router(spam.service.clone()),
+        );
+    }
     // Inner to outer: panics become 500 responses; error responses become the theme's error
     // page; addresses with a trailing slash are redirected; request bodies are limited, slow
     // handlers cut off, requests traced.

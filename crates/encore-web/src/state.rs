@@ -60,6 +60,25 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Services readers may sign in through.
     pub social: encore_app::social::Social,
+    /// The Akismet-compatible spam API, answered under a path of its own, if it is on.
+    pub spam: Option<SpamApi>,
+}
+
+/// The spam API as the router serves it.
+#[derive(Clone)]
+pub struct SpamApi {
+    /// Where its routes start (`/akismet`: `/akismet/1.1/comment-check`).
+    pub path: String,
+    /// What answers them.
+    pub service: encore_spam::service::Service,
+}
+
+impl std::fmt::Debug for SpamApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpamApi")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Settings {
@@ -73,6 +92,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             metrics_token: None,
             social: encore_app::social::Social::default(),
+            spam: None,
         }
     }
 }

@@ -521,6 +521,7 @@ impl Config {
                 .collect::<anyhow::Result<_>>()?,
             metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
             social: encore_app::social::Social::new(self.login.providers()?),
+            spam: None,
         })
     }
 

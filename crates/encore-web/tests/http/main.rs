@@ -20,4 +20,5 @@ mod reset;
 mod security;
 mod sites;
 mod social;
+mod spam_api;
 mod visibility;

@@ -54,6 +54,28 @@ impl TestApp {
         Self::start(TestStore::new(backend).await, settings, None).await
     }
 
+    /// Starts a server that answers the Akismet-compatible spam API under `/akismet`, with one
+    /// key for the test site; the key.
+    pub async fn spawn_with_spam_api(backend: TestBackend) -> (TestApp, String) {
+        let db = TestStore::new(backend).await;
+        let options = encore_spam::service::ServiceOptions {
+            clock: Clock::manual(fixtures::now()),
+            ..Default::default()
+        };
+        let service = encore_spam::service::Service::new(db.store.clone(), options);
+        let key = service
+            .add_key("https://blog.example", Some(1000))
+            .await
+            .unwrap()
+            .api_key;
+        let mut settings = Settings::new(10);
+        settings.spam = Some(encore_web::SpamApi {
+            path: "/akismet".into(),
+            service,
+        });
+        (Self::start(db, settings, None).await, key)
+    }
+
     /// Starts a server whose theme files are overridden from `dir`.
     pub async fn spawn_themed(backend: TestBackend, dir: std::path::PathBuf) -> TestApp {
         Self::start(TestStore::new(backend).await, Settings::new(10), Some(dir)).await

@@ -58,28 +58,29 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             None
         }
     };
-    let state = AppState::new(app.clone(), theme, config.web_settings()?);
-    let mut app = encore_web::router(state);
+    let mut settings = config.web_settings()?;
     let mut flusher = None;
     if !config.spam.path.is_empty() {
         let service =
             encore_spam::service::Service::new(store.clone(), cli::spam::service_options(&config));
-        app = app.nest(
-            &config.spam.path,
-            encore_spam::server::router(service.clone()),
-        );
         flusher = Some(service.spawn_flusher());
+        settings.spam = Some(encore_web::SpamApi {
+            path: config.spam.path.clone(),
+            service,
+        });
         println!(
             "The Akismet-compatible spam API answers under http://{bound}{}/1.1/.",
             config.spam.path
         );
     }
+    let limits = settings.limits.clone();
+    let state = AppState::new(app.clone(), theme, settings);
+    let app = encore_web::router(state);
     println!(
         "Encore is running at http://{bound} (site \"{}\", public address {}). Press Ctrl-C to stop.",
         site.title, site.base_url
     );
     tracing::info!(%bound, database = %encore_store::redact_url(&config.database_url()), "serving");
-    let limits = config.web_settings()?.limits;
     encore_web::serve_router(listener, app, limits, cli::shutdown_signal()).await?;
     if let Some(flusher) = flusher {
         flusher.stop().await;
