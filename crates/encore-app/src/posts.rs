@@ -45,6 +45,8 @@ pub struct PostDraft {
     pub tracks: Vec<Track>,
     /// Downloads offered, in order.
     pub downloads: Vec<DownloadId>,
+    /// The year it is about, apart from when it is published.
+    pub subject_year: Option<i32>,
 }
 
 /// A category, tag or series: one that exists, or one by name, created when missing.
@@ -73,6 +75,7 @@ impl PostDraft {
             series: None,
             tracks: Vec::new(),
             downloads: Vec::new(),
+            subject_year: None,
         }
     }
 }
@@ -228,6 +231,7 @@ pub fn draft_of(post: &encore_core::post::Post) -> PostDraft {
         series: post.series.map(|(id, part)| (Ref::Id(id), part)),
         tracks: post.tracks.clone(),
         downloads: post.downloads.iter().map(|d| d.id).collect(),
+        subject_year: post.subject_year,
     }
 }
 
@@ -278,6 +282,7 @@ async fn resolve(
         tags,
         tracks: draft.tracks,
         downloads: draft.downloads,
+        subject_year: draft.subject_year,
     }
     .validate()?)
 }
@@ -293,6 +298,7 @@ fn placement_of(post: &NewPost) -> Placement {
         author: post.author_id,
         title: post.title.clone(),
         series: post.series,
+        subject_year: post.subject_year,
         categories: post.categories.clone(),
         tags: post.tags.clone(),
         downloads,
@@ -316,6 +322,7 @@ fn topics(id: PostId, before: Option<&Placement>, after: Option<&Placement>) -> 
                 || b.published_at != a.published_at
                 || b.author != a.author
                 || b.series != a.series
+                || b.subject_year != a.subject_year
                 || b.categories != a.categories
                 || b.tags != a.tags
                 // A page's title is in every page's menu.
@@ -380,6 +387,7 @@ mod tests {
             author: AccountId(1),
             title: "Rocky IV".into(),
             series: None,
+            subject_year: None,
             categories: vec![CategoryId(1)],
             tags: vec![],
             downloads: vec![],

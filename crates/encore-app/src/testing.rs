@@ -25,6 +25,7 @@ pub fn draft_of(post: &NewPost) -> PostDraft {
         series: post.series.map(|(id, part)| (Ref::Id(id), part)),
         tracks: post.tracks.clone(),
         downloads: post.downloads.clone(),
+        subject_year: post.subject_year,
     }
 }
 

@@ -67,6 +67,11 @@ pub fn series(slug: &str) -> String {
     format!("/series/{}", segment(slug))
 }
 
+/// The posts about a year (whenever they were published).
+pub fn subject_year(year: i32) -> String {
+    format!("/subject/{year}")
+}
+
 /// An author's posts.
 pub fn author(username: &str) -> String {
     format!("/author/{}", segment(username))

@@ -175,6 +175,8 @@ pub struct Post {
     pub downloads: Vec<Download>,
     /// The series it belongs to and its place there, if any.
     pub series: Option<(SeriesId, i64)>,
+    /// The year it is about, if that was given.
+    pub subject_year: Option<i32>,
 }
 
 /// What a post's page and lists show of its text, made once when it is saved.
@@ -238,7 +240,13 @@ pub struct NewPost {
     pub tracks: Vec<Track>,
     /// Downloads to attach, in order.
     pub downloads: Vec<DownloadId>,
+    /// The year the post is about, when that is not the year it is published (a post about
+    /// 1985 written in 2026).
+    pub subject_year: Option<i32>,
 }
+
+/// The earliest and latest year a post may be about.
+pub const SUBJECT_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
 impl NewPost {
     /// Checks every field, derives a missing slug, and truncates the time to whole seconds (the
@@ -254,6 +262,15 @@ impl NewPost {
             return Err(ValidationError::new(
                 "slug",
                 "is needed: the title has no letters or digits to make one from",
+            ));
+        }
+        if self
+            .subject_year
+            .is_some_and(|y| !SUBJECT_YEARS.contains(&y))
+        {
+            return Err(ValidationError::new(
+                "subject_year",
+                "must be a year such as 1985",
             ));
         }
         slug::validate("slug", &self.slug)?;
@@ -318,6 +335,7 @@ mod tests {
             tags: vec![],
             tracks: vec![],
             downloads: vec![],
+            subject_year: None,
         }
     }
 

@@ -116,6 +116,7 @@ pub const RESERVED: &[&str] = &[
     "page",
     "search",
     "series",
+    "subject",
     "static",
     "tag",
     "theme",

@@ -46,6 +46,8 @@ pub enum PostFilter {
     Author(AccountId),
     /// Posts published in `[from, to)`: year and month archives.
     Between(DateTime<Utc>, DateTime<Utc>),
+    /// Posts about a year, whenever they were published.
+    SubjectYear(i32),
 }
 
 /// A link to a post: its title and address.
@@ -102,6 +104,8 @@ pub struct Placement {
     pub title: String,
     /// Its series and place.
     pub series: Option<(SeriesId, i64)>,
+    /// The year it is about.
+    pub subject_year: Option<i32>,
     /// Its categories, by id.
     pub categories: Vec<CategoryId>,
     /// Its tags, by id.
@@ -194,7 +198,7 @@ macro_rules! post_select {
             ", p.status, ",
             $body,
             " AS body, p.body_html, p.excerpt, p.updated_at, p.series_id, p.series_position, \
-             s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
+             p.subject_year, s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
              FROM posts p JOIN accounts a ON a.id = p.author_id LEFT JOIN series s ON s.id = p.series_id "
         )
     };
@@ -263,6 +267,7 @@ struct PostRow {
     updated_at: DateTime<Utc>,
     series_id: Option<i64>,
     series_position: Option<i64>,
+    subject_year: Option<i32>,
     series_slug: Option<String>,
     series_title: Option<String>,
     series_description: Option<String>,
@@ -427,6 +432,20 @@ impl Posts<'_> {
                     public_posts!()
                 ),
                 vec![Arg::Time(from), Arg::Time(to)],
+            ),
+            SubjectYear(year) => (
+                concat!(
+                    summary_select!(),
+                    "WHERE p.subject_year = $3 AND ",
+                    public_posts!(),
+                    newest_first!(),
+                    "LIMIT $4 OFFSET $5"
+                ),
+                concat!(
+                    "SELECT COUNT(*) FROM posts p WHERE p.subject_year = $3 AND ",
+                    public_posts!()
+                ),
+                vec![Arg::Int(i64::from(year))],
             ),
         };
         let (rows, total): (Vec<SummaryRow>, i64) = read!(self.store, |pool| {
@@ -984,6 +1003,7 @@ fn assemble(row: PostRow, extras: Extras) -> Result<Post> {
             .series_id
             .zip(row.series_position)
             .map(|(s, p)| (SeriesId(s), p)),
+        subject_year: row.subject_year,
     })
 }
 
@@ -998,8 +1018,9 @@ impl PostsTx<'_> {
         now: DateTime<Utc>,
     ) -> Result<PostId> {
         const POST: &str = "INSERT INTO posts (site_id, author_id, kind, status, slug, title, excerpt, body, \
-                            published_at, created_at, updated_at, series_id, series_position, body_html, teaser, render_version) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15) RETURNING id";
+                            published_at, created_at, updated_at, series_id, series_position, body_html, teaser, render_version, \
+                            subject_year) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
         let id: i64 = in_tx!(self.tx, |conn| sqlx::query_scalar(POST)
             .bind(post.site_id.0)
             .bind(post.author_id.0)
@@ -1016,6 +1037,7 @@ impl PostsTx<'_> {
             .bind(&rendered.body_html)
             .bind(&rendered.teaser)
             .bind(rendered.version)
+            .bind(post.subject_year)
             .fetch_one(&mut *conn)
             .await)
         .map_err(post_error)?;
@@ -1045,7 +1067,8 @@ impl PostsTx<'_> {
     ) -> Result<()> {
         const POST: &str = "UPDATE posts SET author_id = $3, kind = $4, status = $5, slug = $6, title = $7, excerpt = $8, \
                             body = $9, published_at = $10, updated_at = $11, series_id = $12, series_position = $13, \
-                            body_html = $14, teaser = $15, render_version = $16 WHERE site_id = $1 AND id = $2";
+                            body_html = $14, teaser = $15, render_version = $16, subject_year = $17 \
+                            WHERE site_id = $1 AND id = $2";
         const DETACH: [&str; 4] = [
             "DELETE FROM post_categories WHERE post_id = $1",
             "DELETE FROM post_tags WHERE post_id = $1",
@@ -1069,6 +1092,7 @@ impl PostsTx<'_> {
             .bind(&rendered.body_html)
             .bind(&rendered.teaser)
             .bind(rendered.version)
+            .bind(post.subject_year)
             .execute(&mut *conn)
             .await
             .map(|r| r.rows_affected()))
@@ -1153,8 +1177,8 @@ impl PostsTx<'_> {
 
     /// Where a post stands now, as this transaction sees it.
     pub async fn placement(&mut self, site: SiteId, id: PostId) -> Result<Option<Placement>> {
-        const POST: &str = "SELECT kind, status, slug, published_at, author_id, title, series_id, series_position \
-                            FROM posts WHERE site_id = $1 AND id = $2";
+        const POST: &str = "SELECT kind, status, slug, published_at, author_id, title, series_id, series_position, \
+                            subject_year FROM posts WHERE site_id = $1 AND id = $2";
         const LINKS: &str = "SELECT 'c' AS what, category_id AS other FROM post_categories WHERE post_id = $1 \
                              UNION ALL SELECT 't', tag_id FROM post_tags WHERE post_id = $1 \
                              UNION ALL SELECT 'd', download_id FROM post_downloads WHERE post_id = $1";
@@ -1168,12 +1192,23 @@ impl PostsTx<'_> {
             String,
             Option<i64>,
             Option<i64>,
+            Option<i32>,
         )> = in_tx!(self.tx, |conn| sqlx::query_as(POST)
             .bind(site.0)
             .bind(id.0)
             .fetch_optional(&mut *conn)
             .await)?;
-        let Some((kind, status, slug, published_at, author, title, series_id, position)) = row
+        let Some((
+            kind,
+            status,
+            slug,
+            published_at,
+            author,
+            title,
+            series_id,
+            position,
+            subject_year,
+        )) = row
         else {
             return Ok(None);
         };
@@ -1189,6 +1224,7 @@ impl PostsTx<'_> {
             author: AccountId(author),
             title,
             series: series_id.zip(position).map(|(s, p)| (SeriesId(s), p)),
+            subject_year,
             categories: Vec::new(),
             tags: Vec::new(),
             downloads: Vec::new(),

@@ -403,6 +403,7 @@ pub mod fixtures {
                 tags: vec![],
                 tracks: vec![],
                 downloads: vec![],
+                subject_year: None,
             })
         }
 

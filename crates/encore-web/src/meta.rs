@@ -48,6 +48,9 @@ struct BlogPosting<'a> {
     position: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     about: Option<Playlist<'a>>,
+    /// The year the post is about.
+    #[serde(rename = "temporalCoverage", skip_serializing_if = "Option::is_none")]
+    temporal_coverage: Option<&'a str>,
     #[serde(rename = "associatedMedia", skip_serializing_if = "Vec::is_empty")]
     associated_media: Vec<Media<'a>>,
 }
@@ -159,6 +162,7 @@ pub fn blog_posting(site: &Site, post: &PostView, series: Option<&SeriesNav>) ->
                 })
                 .collect(),
         }),
+        temporal_coverage: post.subject_year.as_ref().map(|y| y.name.as_str()),
         associated_media: post
             .downloads
             .iter()

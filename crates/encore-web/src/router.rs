@@ -74,6 +74,8 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/tag/{slug}", get(taxonomy::tag)),
         ("/tag/{slug}/page/{n}", get(taxonomy::tag_page)),
         ("/series/{slug}", get(series::show)),
+        ("/subject/{year}", get(taxonomy::subject)),
+        ("/subject/{year}/page/{n}", get(taxonomy::subject_page)),
         ("/author/{username}", get(authors::show)),
         ("/author/{username}/page/{n}", get(authors::show_page)),
         ("/download/{id}/{name}", get(downloads::get)),
@@ -334,6 +336,11 @@ mod tests {
                 "/tag/{slug}/page/{n}",
             ),
             (address::series("great-soundtracks"), "/series/{slug}"),
+            (address::subject_year(1985), "/subject/{year}"),
+            (
+                address::page_n(&address::subject_year(1985), 2),
+                "/subject/{year}/page/{n}",
+            ),
             (address::author("marty"), "/author/{username}"),
             (
                 address::page_n(&address::author("marty"), 2),

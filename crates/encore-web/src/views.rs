@@ -155,6 +155,8 @@ pub struct PostView {
     pub tracks: Vec<TrackView>,
     /// Files offered.
     pub downloads: Vec<DownloadView>,
+    /// The year it is about, linked to the posts about that year.
+    pub subject_year: Option<LinkView>,
 }
 
 impl PostView {
@@ -169,6 +171,10 @@ impl PostView {
             body_html: post.body_html.clone(),
             tracks: post.tracks.iter().map(TrackView::new).collect(),
             downloads: post.downloads.iter().map(DownloadView::new).collect(),
+            subject_year: post.subject_year.map(|year| LinkView {
+                name: year.to_string(),
+                path: encore_core::address::subject_year(year),
+            }),
         }
     }
 }

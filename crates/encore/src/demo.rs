@@ -374,8 +374,10 @@ impl DemoPost<'_> {
         self
     }
 
+    /// The post's part in the series; every part is about 1985, whenever it was written.
     fn part(mut self, position: i64) -> Self {
         self.draft.series = Some((Ref::Id(self.series), position));
+        self.draft.subject_year = Some(1985);
         self
     }
 

@@ -67,6 +67,9 @@ pub struct FrontMatter {
     /// The post's part in the series (1, 2, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<i64>,
+    /// The year the post is about, when not the year it is published (`subject_year = 1985`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_year: Option<i32>,
     /// The track listing, one `Artist – Title (m:ss)` per line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracks: Option<String>,

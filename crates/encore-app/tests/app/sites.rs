@@ -109,14 +109,23 @@ async fn settings_change_on_purpose_and_are_announced(backend: TestBackend) {
     );
     assert_eq!(records.last().unwrap().origin, app.origin());
 
+    // Every bad setting is named, and none is written.
     let bad = SiteSettings {
+        title: Some(" ".into()),
         base_url: Some("not a url".into()),
+        posts_per_page: Some(Some(0)),
         ..SiteSettings::default()
     };
-    assert!(matches!(
-        update_site(&app, Actor::Operator, site.id, bad).await,
-        Err(AppError::Validation(e)) if e.field == "base_url"
-    ));
+    match update_site(&app, Actor::Operator, site.id, bad).await {
+        Err(AppError::Invalid(problems)) => {
+            let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+            assert_eq!(fields, ["title", "base_url", "posts_per_page"]);
+        }
+        other => panic!("expected every bad field named, got {other:?}"),
+    }
+    let kept = t.store.sites().by_id(site.id).await.unwrap();
+    assert_eq!(kept.posts_per_page, None);
+    assert_ne!(kept.title.trim(), "");
     let editor = Actor::Member {
         account: fixtures::author(&t.store, &site, "eva").await.id,
         role: Role::Editor,

@@ -11,7 +11,22 @@ encore_store::backend_tests!(new_post_statuses_keep_every_post_and_what_hangs_of
 /// reference posts — categories, tags, tracks, downloads — must all survive, with their links.
 async fn new_post_statuses_keep_every_post_and_what_hangs_off_it(backend: TestBackend) {
     let t = TestStore::at_migration(backend, 2).await;
-    let site = fixtures::site(&t.store, "music.example").await;
+    // The site as release 0.1 wrote it (today's store reads columns that schema lacks).
+    encore_store::testing::execute(
+        &t.store,
+        "INSERT INTO sites (host, title, tagline, base_url, is_default, created_at) \
+         VALUES ('music.example', 'Music', '', 'https://music.example', FALSE, '2026-11-01T00:00:00Z')",
+    )
+    .await;
+    let site = encore_core::site::Site {
+        id: encore_core::ids::SiteId(1),
+        host: "music.example".into(),
+        title: "Music".into(),
+        tagline: String::new(),
+        base_url: "https://music.example".into(),
+        is_default: false,
+        posts_per_page: None,
+    };
     let author = fixtures::author(&t.store, &site, "max").await;
     let cat = fixtures::category(&t.store, &site, "1985").await;
     let tag = fixtures::tag(&t.store, &site, "Soundtracks").await;

@@ -1,4 +1,4 @@
-//! Category and tag pages.
+//! Category, tag and subject-year pages.
 
 use crate::{
     error::{Error, Result},
@@ -7,7 +7,7 @@ use crate::{
     state::AppState,
 };
 use axum::{extract::State, http::Uri, response::Response};
-use encore_core::{address, site::Site, slug};
+use encore_core::{address, post::SUBJECT_YEARS, site::Site, slug};
 use encore_store::posts::PostFilter;
 
 async fn category_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSpec> {
@@ -52,6 +52,42 @@ async fn tag_spec(app: &AppState, site: &Site, slug: &str) -> Result<ListSpec> {
         empty_is_not_found: true,
         avatar: None,
     })
+}
+
+fn subject_spec(year: &str) -> Result<ListSpec> {
+    let year: i32 = year.parse().map_err(|_| Error::NotFound)?;
+    if !SUBJECT_YEARS.contains(&year) {
+        return Err(Error::NotFound);
+    }
+    Ok(ListSpec {
+        filter: PostFilter::SubjectYear(year),
+        base: address::subject_year(year),
+        heading: Some(format!("About {year}")),
+        label: Some("Subject"),
+        description: format!("Posts about {year}, whenever they were written."),
+        empty_is_not_found: true,
+        avatar: None,
+    })
+}
+
+/// `GET /subject/{year}`: the posts about a year.
+pub async fn subject(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params(year): Params<String>,
+    uri: Uri,
+) -> Result<Response> {
+    render_first(&app, &site, subject_spec(&year)?, &uri).await
+}
+
+/// `GET /subject/{year}/page/{n}`.
+pub async fn subject_page(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params((year, n)): Params<(String, u32)>,
+    uri: Uri,
+) -> Result<Response> {
+    render_list(&app, &site, subject_spec(&year)?, n, &uri).await
 }
 
 /// `GET /category/{slug}`.

@@ -89,6 +89,7 @@ async fn a_post_written_at_the_desk_is_public_at_once_and_edits_show_on_cached_p
             ("tags", "kenny loggins"),
             ("series", "Great Soundtracks of 1986"),
             ("part", "1"),
+            ("subject_year", "1986"),
             ("track_0_artist", "Kenny Loggins"),
             ("track_0_title", "Danger Zone"),
             ("track_0_duration", "3:36"),
@@ -121,6 +122,16 @@ async fn a_post_written_at_the_desk_is_public_at_once_and_edits_show_on_cached_p
     assert!(
         post.contains("Take My Breath Away") && post.contains("Great Soundtracks of 1986"),
         "{post}"
+    );
+    // The year it is about links to the posts about that year, and machines read it too.
+    assert!(post.contains("href=\"/subject/1986\""), "{post}");
+    let json_ld = crate::support::json_ld(&post);
+    assert_eq!(json_ld["temporalCoverage"], "1986");
+    assert!(t.page("/subject/1986").await.contains("Top Gun"));
+    assert_eq!(
+        t.get("/subject/1987").await.status(),
+        StatusCode::NOT_FOUND,
+        "a year no post is about has no page"
     );
 
     // An edit shows on the post page and the home page at once.
@@ -211,6 +222,30 @@ async fn a_refused_form_keeps_what_was_typed_and_saves_nothing(backend: TestBack
         assert!(page.contains(kept), "{kept} kept: {page}");
         assert!(page.contains("Typed with care."), "the text is kept");
     }
+    // Several bad fields are all named at once, each next to its field.
+    let answer = write(
+        &mut author,
+        "/admin/posts/new",
+        &[
+            ("title", " "),
+            ("body", "Typed with care."),
+            ("published_at", "soon"),
+            ("subject_year", "the eighties"),
+            ("series", "Mixtapes"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = answer.text().await.unwrap();
+    for id in [
+        "title-error",
+        "published_at-error",
+        "subject_year-error",
+        "part-error",
+    ] {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id}: {page}");
+    }
+    assert!(page.contains("value=\"the eighties\""));
     // A slug that is taken is named next to its field.
     PostBuilder::new(&t.site, &t.author, "Taken")
         .publish(&t.app)

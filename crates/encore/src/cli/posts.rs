@@ -215,6 +215,7 @@ async fn draft_from_file(app: &App, site: &Site, path: &Path) -> anyhow::Result<
         (None, Some(_)) => bail!("{}: part needs series = \"…\"", path.display()),
         (None, None) => None,
     };
+    draft.subject_year = file.front.subject_year;
     let base = path.parent().unwrap_or(Path::new("."));
     for name in &file.front.downloads {
         draft
@@ -312,6 +313,7 @@ async fn file_of(app: &App, site: &Site, post: &Post) -> anyhow::Result<PostFile
             tags: post.tags.iter().map(|t| t.name.clone()).collect(),
             part: series.as_ref().map(|(_, part)| *part),
             series: series.map(|(title, _)| title),
+            subject_year: post.subject_year,
             tracks: track_listing(&post.tracks),
             embeds: Vec::new(),
             downloads: post.downloads.iter().map(|d| d.file_name.clone()).collect(),

@@ -73,7 +73,7 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
             config.spam.path
         );
     }
-    let limits = settings.limits.clone();
+    let limits = settings.limits;
     let state = AppState::new(app.clone(), theme, settings);
     let app = encore_web::router(state);
     println!(

@@ -21,10 +21,11 @@ use encore_app::{
     posts::{PostDraft, Ref, create_post, delete_post, update_post},
 };
 use encore_core::{
-    ValidationError,
+    Problems, ValidationError,
+    error::required_text,
     ids::PostId,
     paging::PageRequest,
-    post::{PostKind, PostStatus},
+    post::{PostKind, PostStatus, SUBJECT_YEARS},
     roles::Capability,
     site::Site,
     tracks::{number_tracks, parse_duration},
@@ -152,6 +153,7 @@ struct Fields {
     tags: String,
     series: String,
     part: String,
+    subject_year: String,
     tracks: Vec<TrackRow>,
 }
 
@@ -194,6 +196,7 @@ impl Fields {
             tags: join(post.tags.iter().map(|t| t.name.as_str())),
             series: series.0,
             part: series.1,
+            subject_year: post.subject_year.map(|y| y.to_string()).unwrap_or_default(),
             tracks: post
                 .tracks
                 .iter()
@@ -227,6 +230,7 @@ impl Fields {
                 "tags" => fields.tags = value,
                 "series" => fields.series = value,
                 "part" => fields.part = value,
+                "subject_year" => fields.subject_year = value,
                 other => {
                     let Some(rest) = other.strip_prefix("track_") else {
                         continue;
@@ -257,38 +261,56 @@ impl Fields {
     fn draft(
         &self,
         author: encore_core::ids::AccountId,
-    ) -> std::result::Result<PostDraft, ValidationError> {
+    ) -> std::result::Result<PostDraft, Vec<ValidationError>> {
+        let mut problems = Problems::new();
         let kind = match self.kind.as_str() {
             "page" => PostKind::Page,
             _ => PostKind::Post,
         };
-        let status = self
-            .status
-            .parse::<PostStatus>()
-            .map_err(|_| ValidationError::new("status", "choose a status"))?;
+        // The title's own rule, checked here too so that it is named with the form's others.
+        problems.check(required_text("title", &self.title, 300));
+        let status = problems.check(
+            self.status
+                .parse::<PostStatus>()
+                .map_err(|_| ValidationError::new("status", "choose a status")),
+        );
         let published_at = match self.published_at.trim() {
             "" => None,
-            text => Some(parse_local(text).ok_or_else(|| {
+            text => problems.check(parse_local(text).ok_or_else(|| {
                 ValidationError::new(
                     "published_at",
                     "must be a date and time like 2026-09-19 18:00",
                 )
-            })?),
+            })),
         };
         let series = match self.series.trim() {
             "" => None,
-            name => {
-                let part = self
-                    .part
-                    .trim()
-                    .parse::<i64>()
+            name => problems
+                .check(
+                    self.part
+                        .trim()
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|p| (1..=10_000).contains(p))
+                        .ok_or_else(|| {
+                            ValidationError::new(
+                                "part",
+                                "give the post's part in the series: 1, 2, 3…",
+                            )
+                        }),
+                )
+                .map(|part| (Ref::Name(name.to_owned()), part)),
+        };
+        let subject_year = match self.subject_year.trim() {
+            "" => None,
+            text => problems.check(
+                text.parse::<i32>()
                     .ok()
-                    .filter(|p| (1..=10_000).contains(p))
+                    .filter(|y| SUBJECT_YEARS.contains(y))
                     .ok_or_else(|| {
-                        ValidationError::new("part", "give the post's part in the series: 1, 2, 3…")
-                    })?;
-                Some((Ref::Name(name.to_owned()), part))
-            }
+                        ValidationError::new("subject_year", "must be a year such as 1985")
+                    }),
+            ),
         };
         let mut entries = Vec::new();
         for (i, row) in self.tracks.iter().enumerate() {
@@ -300,26 +322,28 @@ impl Fields {
             }
             let duration = match row.duration.trim() {
                 "" => None,
-                text => Some(parse_duration(text).ok_or_else(|| {
+                text => problems.check(parse_duration(text).ok_or_else(|| {
                     ValidationError::new(
                         "tracks",
                         format!("track row {}: write the length as m:ss", i + 1),
                     )
-                })?),
+                })),
             };
             entries.push((row.artist.clone(), row.title.clone(), duration));
         }
-        let tracks = number_tracks(entries)?;
+        let tracks = problems.check(number_tracks(entries));
+        problems.finish()?;
         let mut draft = PostDraft::new(author, &self.title, &self.body);
         draft.kind = kind;
-        draft.status = status;
+        draft.status = status.unwrap_or(PostStatus::Draft);
         draft.slug = self.slug.trim().to_owned();
         draft.excerpt = self.excerpt.clone();
         draft.published_at = published_at;
         draft.categories = names(&self.categories);
         draft.tags = names(&self.tags);
         draft.series = series;
-        draft.tracks = tracks;
+        draft.tracks = tracks.unwrap_or_default();
+        draft.subject_year = subject_year;
         Ok(draft)
     }
 }
@@ -559,7 +583,7 @@ async fn save(
         .await;
     }
     let result = match fields.draft(author) {
-        Err(e) => Err(AppError::Validation(e)),
+        Err(problems) => Err(AppError::Invalid(problems)),
         Ok(draft) => match id {
             Some(id) => update_post(&app.app, writer.actor(), site.id, id, draft).await,
             None => create_post(&app.app, writer.actor(), site.id, draft).await,
