@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod downloads;
+pub mod drafts;
 pub mod feed;
 pub mod mail;
 pub mod posts;
@@ -39,6 +40,17 @@ pub enum AppError {
     /// Several fields of one form are not acceptable; each is shown next to its field.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<ValidationError>),
+    /// Someone saved the post after the writer's form was opened; nothing was written, so that
+    /// neither save is lost without the writer knowing.
+    #[error("{saved_by} saved this post at {} (UTC), after you opened it", saved_at.format("%H:%M:%S on %Y-%m-%d"))]
+    EditConflict {
+        /// Who saved it.
+        saved_by: String,
+        /// When.
+        saved_at: chrono::DateTime<chrono::Utc>,
+        /// The revision their save made.
+        revision: i64,
+    },
     /// The thing to change does not exist (on this site).
     #[error("{0} not found")]
     NotFound(&'static str),

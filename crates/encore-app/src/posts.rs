@@ -47,6 +47,10 @@ pub struct PostDraft {
     pub downloads: Vec<DownloadId>,
     /// The year it is about, apart from when it is published.
     pub subject_year: Option<i32>,
+    /// The save the writer's form started from (a revision id, 0 for none): when someone saved
+    /// since, [`update_post`] refuses with [`AppError::EditConflict`] instead of overwriting.
+    /// `None` saves whatever the latest is.
+    pub based_on: Option<i64>,
 }
 
 /// A category, tag or series: one that exists, or one by name, created when missing.
@@ -76,6 +80,7 @@ impl PostDraft {
             tracks: Vec::new(),
             downloads: Vec::new(),
             subject_year: None,
+            based_on: None,
         }
     }
 }
@@ -102,6 +107,10 @@ pub async fn create_post(app: &App, actor: Actor, site: SiteId, draft: PostDraft
     tx.posts()
         .keep_revision(id, &post, actor.account(), now)
         .await?;
+    if let Some(account) = actor.account() {
+        // What the editor kept of this new post while it was being written is saved now.
+        tx.posts().drop_autosave(site, Some(account), None).await?;
+    }
     let after = placement_of(&post);
     let change = Change::on(site, topics(id, None, Some(&after)));
     let change = app.commit(tx, change).await?;
@@ -128,12 +137,27 @@ pub async fn update_post(
         .await?
         .ok_or(AppError::NotFound("post"))?;
     may_write(actor, &draft, Some(&before))?;
+    if let Some(base) = draft.based_on {
+        let head = tx.posts().head(site, id).await?;
+        if head.revision != base {
+            return Err(AppError::EditConflict {
+                saved_by: head.saved_by.unwrap_or_else(|| "the command line".into()),
+                saved_at: head.saved_at.unwrap_or(now),
+                revision: head.revision,
+            });
+        }
+    }
     let post = resolve(&mut tx, site, draft, now).await?;
     let rendered = Rendered::of(&post.body, &post.excerpt);
     tx.posts().update(id, &post, &rendered, now).await?;
     tx.posts()
         .keep_revision(id, &post, actor.account(), now)
         .await?;
+    if let Some(account) = actor.account() {
+        tx.posts()
+            .drop_autosave(site, Some(account), Some(id))
+            .await?;
+    }
     let after = placement_of(&post);
     let change = Change::on(site, topics(id, Some(&before), Some(&after)));
     let change = app.commit(tx, change).await?;
@@ -173,6 +197,7 @@ pub async fn delete_post(app: &App, actor: Actor, site: SiteId, id: PostId) -> R
         .await?
         .ok_or(AppError::NotFound("post"))?;
     may_change(actor, &before)?;
+    tx.posts().drop_autosave(site, None, Some(id)).await?;
     tx.posts().delete(site, id).await?;
     let change = Change::on(site, topics(id, Some(&before), None));
     app.commit(tx, change).await
@@ -232,6 +257,7 @@ pub fn draft_of(post: &encore_core::post::Post) -> PostDraft {
         tracks: post.tracks.clone(),
         downloads: post.downloads.iter().map(|d| d.id).collect(),
         subject_year: post.subject_year,
+        based_on: None,
     }
 }
 
@@ -358,7 +384,7 @@ fn may_write(actor: Actor, draft: &PostDraft, before: Option<&Placement>) -> Res
 }
 
 /// Whether `actor` may change or delete a post that stands at `before`.
-fn may_change(actor: Actor, before: &Placement) -> Result<()> {
+pub(crate) fn may_change(actor: Actor, before: &Placement) -> Result<()> {
     match actor {
         Actor::Operator => Ok(()),
         Actor::Member { account, .. } if account == before.author => {

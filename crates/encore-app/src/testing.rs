@@ -26,6 +26,7 @@ pub fn draft_of(post: &NewPost) -> PostDraft {
         tracks: post.tracks.clone(),
         downloads: post.downloads.clone(),
         subject_year: post.subject_year,
+        based_on: None,
     }
 }
 

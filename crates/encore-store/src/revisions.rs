@@ -151,3 +151,207 @@ pub(crate) async fn insert(
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// The latest save of a post: what a writer's form was based on, to tell whether someone saved
+/// in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The latest revision's id (0 when the post has none, as posts saved before revisions).
+    pub revision: i64,
+    /// Who saved it.
+    pub saved_by: Option<String>,
+    /// When.
+    pub saved_at: Option<DateTime<Utc>>,
+}
+
+/// The latest save of post `id`, as `tx` sees it. On PostgreSQL the post's row is locked until
+/// the transaction ends, so two saves that both read the same head cannot both go on; SQLite
+/// runs one writing transaction at a time.
+pub(crate) async fn head(tx: &mut Tx, site: SiteId, id: PostId) -> Result<Head> {
+    const LOCK: &str = "SELECT id FROM posts WHERE site_id = $1 AND id = $2 FOR UPDATE";
+    crate::backend::in_tx_split!(tx,
+        sqlite: |_conn| Ok::<_, sqlx::Error>(()),
+        postgres: |conn| sqlx::query(LOCK)
+            .bind(site.0)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()),
+    )?;
+    let row: HeadRow = in_tx!(tx, |conn| sqlx::query_as(HEAD)
+        .bind(site.0)
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await)?;
+    Ok(head_of(row))
+}
+
+const HEAD: &str = "SELECT r.id, a.display_name, r.created_at FROM post_revisions r \
+                    LEFT JOIN accounts a ON a.id = r.saved_by \
+                    WHERE r.site_id = $1 AND r.post_id = $2 ORDER BY r.id DESC LIMIT 1";
+
+type HeadRow = Option<(i64, Option<String>, DateTime<Utc>)>;
+
+fn head_of(row: HeadRow) -> Head {
+    match row {
+        Some((revision, saved_by, saved_at)) => Head {
+            revision,
+            saved_by,
+            saved_at: Some(saved_at),
+        },
+        None => Head {
+            revision: 0,
+            saved_by: None,
+            saved_at: None,
+        },
+    }
+}
+
+/// What a writer typed and has not saved, as the editor's script sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Autosave {
+    /// The form's fields, as JSON (the editor's to read).
+    pub fields: String,
+    /// When it was kept.
+    pub saved_at: DateTime<Utc>,
+}
+
+/// The key of a post's autosave: its id, or 0 for a post not saved yet.
+fn autosave_key(post: Option<PostId>) -> i64 {
+    post.map_or(0, |p| p.0)
+}
+
+impl Posts<'_> {
+    /// What `account` typed for `post` (`None`: a new post) and has not saved, if anything.
+    pub async fn autosave(
+        &self,
+        site: SiteId,
+        account: AccountId,
+        post: Option<PostId>,
+    ) -> Result<Option<Autosave>> {
+        const SQL: &str = "SELECT fields, saved_at FROM post_autosaves \
+                           WHERE site_id = $1 AND account_id = $2 AND post_key = $3";
+        let row: Option<(String, DateTime<Utc>)> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(account.0)
+            .bind(autosave_key(post))
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(|(fields, saved_at)| Autosave { fields, saved_at }))
+    }
+}
+
+impl crate::posts::PostsTx<'_> {
+    /// The latest save of post `id`, locking the post until the transaction ends (see [`head`]).
+    pub async fn head(&mut self, site: SiteId, id: PostId) -> Result<Head> {
+        head(self.tx, site, id).await
+    }
+
+    /// Keeps what `account` typed for `post` (`None`: a new post), over what was kept before.
+    pub async fn keep_autosave(
+        &mut self,
+        site: SiteId,
+        account: AccountId,
+        post: Option<PostId>,
+        fields: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        const SQL: &str = "INSERT INTO post_autosaves (site_id, account_id, post_key, fields, saved_at) \
+                           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site_id, account_id, post_key) \
+                           DO UPDATE SET fields = excluded.fields, saved_at = excluded.saved_at";
+        in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(account.0)
+            .bind(autosave_key(post))
+            .bind(fields)
+            .bind(now)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Forgets `account`'s autosave of `post` (`None`: a new post); with `account` `None`, every
+    /// writer's (the post is gone).
+    pub async fn drop_autosave(
+        &mut self,
+        site: SiteId,
+        account: Option<AccountId>,
+        post: Option<PostId>,
+    ) -> Result<()> {
+        const ONE: &str =
+            "DELETE FROM post_autosaves WHERE site_id = $1 AND post_key = $2 AND account_id = $3";
+        const ALL: &str = "DELETE FROM post_autosaves WHERE site_id = $1 AND post_key = $2";
+        let key = autosave_key(post);
+        in_tx!(self.tx, |conn| {
+            match account {
+                Some(account) => sqlx::query(ONE)
+                    .bind(site.0)
+                    .bind(key)
+                    .bind(account.0)
+                    .execute(&mut *conn)
+                    .await
+                    .map(|_| ()),
+                None => sqlx::query(ALL)
+                    .bind(site.0)
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await
+                    .map(|_| ()),
+            }
+        })?;
+        Ok(())
+    }
+}
+
+impl Posts<'_> {
+    /// The token of a post's preview link, while its writer shares one.
+    pub async fn preview_token(&self, site: SiteId, id: PostId) -> Result<Option<String>> {
+        const SQL: &str = "SELECT preview_token FROM posts WHERE site_id = $1 AND id = $2";
+        let token: Option<Option<String>> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(token.flatten())
+    }
+
+    /// The post a preview link shows, in whatever status.
+    pub async fn by_preview_token(
+        &self,
+        site: SiteId,
+        token: &str,
+    ) -> Result<Option<encore_core::post::Post>> {
+        const SQL: &str = "SELECT id FROM posts WHERE site_id = $1 AND preview_token = $2";
+        let id: Option<i64> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(token)
+            .fetch_optional(pool)
+            .await)?;
+        match id {
+            Some(id) => self.by_id(site, PostId(id)).await,
+            None => Ok(None),
+        }
+    }
+}
+
+impl crate::posts::PostsTx<'_> {
+    /// Shares a post through a preview link with `token`, or stops sharing it (`None`); `false`
+    /// when the post does not exist.
+    pub async fn set_preview_token(
+        &mut self,
+        site: SiteId,
+        id: PostId,
+        token: Option<&str>,
+    ) -> Result<bool> {
+        const SQL: &str = "UPDATE posts SET preview_token = $3 WHERE site_id = $1 AND id = $2";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .bind(token)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+}

@@ -57,7 +57,9 @@ impl From<encore_app::AppError> for Error {
             AppError::Validation(e) => Error::BadRequest(e.to_string()),
             AppError::Invalid(_) => Error::BadRequest(err.to_string()),
             AppError::MissingReference(what) => Error::BadRequest(what),
-            AppError::Conflict(_) => Error::Conflict(err.to_string()),
+            AppError::Conflict(_) | AppError::EditConflict { .. } => {
+                Error::Conflict(err.to_string())
+            }
             AppError::Forbidden(_) => Error::Forbidden(err.to_string()),
             AppError::SignInRefused => Error::Forbidden(err.to_string()),
             AppError::LinkSpent | AppError::LoginRefused(_) => Error::BadRequest(err.to_string()),

@@ -33,12 +33,17 @@ pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' https: data:; m
 const BODY_LIMIT: usize = 64 * 1024;
 /// The largest body of a picture upload: the file and the form around it.
 const AVATAR_BODY_LIMIT: usize = encore_app::accounts::AVATAR_MAX_BYTES + 64 * 1024;
+/// The largest body the editor sends (a long post with its track listing, saved or autosaved).
+const EDITOR_BODY_LIMIT: usize = encore_app::drafts::MAX_AUTOSAVE_BYTES + 64 * 1024;
 
 /// Limits request bodies: a picture upload may be larger than a form. A declared length over the
 /// limit is answered 413 at once; a body that grows past it fails the handler's read.
 async fn limit_body(request: Request, next: Next) -> Response {
-    let limit = if request.uri().path() == "/account/avatar" {
+    let path = request.uri().path();
+    let limit = if path == "/account/avatar" {
         AVATAR_BODY_LIMIT
+    } else if path.starts_with("/admin/posts/") || path == "/admin/preview" {
+        EDITOR_BODY_LIMIT
     } else {
         BODY_LIMIT
     };
@@ -98,6 +103,26 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/admin/posts/{id}/revisions/{rev}/restore",
             post(admin::restore),
         ),
+        (
+            "/admin/posts/new/autosave",
+            post(admin::drafts::autosave_new),
+        ),
+        (
+            "/admin/posts/new/autosave/discard",
+            post(admin::drafts::discard_new),
+        ),
+        ("/admin/posts/{id}/autosave", post(admin::drafts::autosave)),
+        (
+            "/admin/posts/{id}/autosave/discard",
+            post(admin::drafts::discard_saved),
+        ),
+        ("/admin/posts/{id}/preview", post(admin::drafts::share)),
+        (
+            "/admin/posts/{id}/preview/stop",
+            post(admin::drafts::unshare),
+        ),
+        ("/admin/preview", post(admin::drafts::live_preview)),
+        ("/preview/{token}", get(posts::preview)),
         (
             "/admin/settings",
             get(admin::settings::show).post(admin::settings::save),
@@ -167,6 +192,13 @@ pub const FORM_ROUTES: &[&str] = &[
     "/admin/posts/{id}",
     "/admin/posts/{id}/delete",
     "/admin/posts/{id}/revisions/{rev}/restore",
+    "/admin/posts/new/autosave",
+    "/admin/posts/new/autosave/discard",
+    "/admin/posts/{id}/autosave",
+    "/admin/posts/{id}/autosave/discard",
+    "/admin/posts/{id}/preview",
+    "/admin/posts/{id}/preview/stop",
+    "/admin/preview",
     "/admin/settings",
     "/admin/people/invite",
     "/admin/people/{id}",

@@ -1,6 +1,10 @@
 // Encore: click-to-load embeds. The page carries a link to the provider and the player's address;
 // nothing is requested from the provider until the reader presses the button. Without JavaScript
 // the link remains, and works.
+//
+// On the writer's desk, the editor keeps what is typed every few seconds (an autosave the editor
+// offers back after a closed tab or a crash) and shows the text as readers will see it. Without
+// JavaScript the editor's own Save and Preview buttons do the same.
 (function () {
   "use strict";
   var players = [
@@ -49,8 +53,77 @@
     figure.appendChild(note);
   }
 
+  function prepareAll(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("figure.embed[data-embed-src]"), prepare);
+  }
+
+  function initEditor() {
+    var form = document.querySelector("form.editor[data-autosave]");
+    if (!form || !window.fetch || !window.FormData) { return; }
+    var status = document.getElementById("autosave-status");
+    var box = document.getElementById("live-preview");
+    var shown = document.getElementById("live-preview-body");
+    var dirty = false;
+    var busy = false;
+    var leaving = false;
+    var timer = null;
+
+    function fields() { return new URLSearchParams(new FormData(form)); }
+    function say(text) { if (status) { status.textContent = text; } }
+    function post(url) {
+      return fetch(url, {
+        method: "POST",
+        body: fields(),
+        credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (answer) {
+        if (!answer.ok) { throw new Error("HTTP " + answer.status); }
+        return answer.json();
+      });
+    }
+
+    function keep() {
+      if (!dirty || busy) { return; }
+      dirty = false;
+      busy = true;
+      post(form.getAttribute("data-autosave"))
+        .then(function (kept) { say("Your changes were kept at " + kept.display + " UTC; save to publish them."); })
+        .catch(function () { dirty = true; say("Your changes could not be kept just now; they are still here."); })
+        .then(function () { busy = false; });
+    }
+
+    function preview() {
+      if (!box || !shown) { return; }
+      post(form.getAttribute("data-preview"))
+        .then(function (rendered) {
+          shown.innerHTML = rendered.html;
+          prepareAll(shown);
+          box.hidden = false;
+        })
+        .catch(function () { /* the Preview button still works */ });
+    }
+
+    form.addEventListener("input", function () {
+      dirty = true;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(preview, 700);
+    });
+    form.addEventListener("submit", function () { leaving = true; });
+    window.setInterval(keep, 5000);
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty && !leaving) {
+        keep();
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+    var body = form.querySelector("textarea[name=body]");
+    if (body && body.value.trim() !== "") { preview(); }
+  }
+
   function init() {
-    Array.prototype.forEach.call(document.querySelectorAll("figure.embed[data-embed-src]"), prepare);
+    prepareAll(document);
+    initEditor();
   }
 
   if (document.readyState === "loading") {

@@ -155,3 +155,52 @@ pub async fn section(
     topics.extend(page.downloads.iter().map(|d| Topic::Download(d.id)));
     render_page(&app, "page.html", &PagePage { layout, post: view }, topics)
 }
+
+#[derive(Serialize)]
+struct PreviewPage {
+    layout: Layout,
+    post: PostView,
+    /// Says on the page that it is not public.
+    preview: bool,
+}
+
+/// `GET /preview/{token}`: a post that is not public yet, for whoever has its writer's link.
+/// Never cached, never indexed, and its address is sent to no other site.
+pub async fn preview(
+    State(app): State<AppState>,
+    CurrentSite(site): CurrentSite,
+    Params(token): Params<String>,
+) -> Result<Response> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::NotFound);
+    }
+    let post = app
+        .store
+        .posts()
+        .by_preview_token(site.id, &token)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let view = PostView::new(&site, &post);
+    let path = format!("/preview/{token}");
+    let title = format!("Preview: {}", post.summary.title);
+    let head = crate::pages::account::personal_head(&site, &path, &title);
+    let layout = Layout::load(&app, &site, &path, head, app.clock.now()).await?;
+    let template = match post.summary.kind {
+        PostKind::Post => "post.html",
+        PostKind::Page => "page.html",
+    };
+    let html = app.theme.render(
+        template,
+        &PreviewPage {
+            layout,
+            post: view,
+            preview: true,
+        },
+    )?;
+    let mut response = crate::pages::account::personal(axum::http::StatusCode::OK, html);
+    response.headers_mut().insert(
+        "x-robots-tag",
+        axum::http::HeaderValue::from_static("noindex, nofollow"),
+    );
+    Ok(response)
+}

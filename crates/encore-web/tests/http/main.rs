@@ -10,6 +10,7 @@ mod admin;
 mod archives;
 mod avatars;
 mod cache;
+mod desk_drafts;
 mod desk_site;
 mod desk_terms;
 mod downloads;

@@ -5,6 +5,7 @@
 //! role on the site lets them write; what each may do is decided by the use cases
 //! (`encore_app`), and a refusal is shown on the form with what was typed kept.
 
+pub mod drafts;
 pub mod people;
 mod posts;
 mod revisions;

@@ -17,7 +17,7 @@ use axum::{
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use encore_app::{
-    AppError,
+    AppError, drafts,
     posts::{PostDraft, Ref, create_post, delete_post, update_post},
 };
 use encore_core::{
@@ -25,7 +25,7 @@ use encore_core::{
     error::required_text,
     ids::PostId,
     paging::PageRequest,
-    post::{PostKind, PostStatus, SUBJECT_YEARS},
+    post::{PostKind, PostStatus, Rendered, SUBJECT_YEARS},
     roles::Capability,
     site::Site,
     tracks::{number_tracks, parse_duration},
@@ -155,6 +155,8 @@ struct Fields {
     part: String,
     subject_year: String,
     tracks: Vec<TrackRow>,
+    /// The save this form started from (a revision id), to notice another writer's save.
+    based_on: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -162,6 +164,12 @@ struct TrackRow {
     artist: String,
     title: String,
     duration: String,
+}
+
+impl TrackRow {
+    fn is_empty(&self) -> bool {
+        self.artist.is_empty() && self.title.is_empty() && self.duration.is_empty()
+    }
 }
 
 impl Fields {
@@ -181,6 +189,8 @@ impl Fields {
             None => (String::new(), String::new()),
         };
         Ok(Fields {
+            // Filled by the editor from the latest save.
+            based_on: String::new(),
             title: post.summary.title.clone(),
             slug: post.summary.slug.clone(),
             excerpt: post.excerpt.clone(),
@@ -231,6 +241,7 @@ impl Fields {
                 "series" => fields.series = value,
                 "part" => fields.part = value,
                 "subject_year" => fields.subject_year = value,
+                "based_on" => fields.based_on = value,
                 other => {
                     let Some(rest) = other.strip_prefix("track_") else {
                         continue;
@@ -344,6 +355,7 @@ impl Fields {
         draft.series = series;
         draft.tracks = tracks.unwrap_or_default();
         draft.subject_year = subject_year;
+        draft.based_on = self.based_on.trim().parse().ok();
         Ok(draft)
     }
 }
@@ -379,6 +391,19 @@ pub(super) struct RevisionView {
     pub(super) when: DateView,
 }
 
+/// What the editor says above its form, besides a refusal.
+#[derive(Debug, Default)]
+struct Notice {
+    /// The post was just saved.
+    saved: bool,
+    /// Someone else saved this revision after the form was opened.
+    conflict: Option<i64>,
+    /// The form holds an autosave, restored.
+    restored: bool,
+    /// The text rendered, for the "Preview" button (without JavaScript).
+    preview_html: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Editor<'a> {
     layout: Layout,
@@ -395,6 +420,15 @@ struct Editor<'a> {
     /// Earlier saves, newest first.
     revisions: Vec<RevisionView>,
     saved: bool,
+    conflict: Option<i64>,
+    restored: bool,
+    preview_html: Option<String>,
+    /// An autosave newer than the last save, offered back.
+    autosave: Option<DateView>,
+    /// Where the editor's script sends what is typed.
+    autosave_path: String,
+    /// The post's preview link, while it is shared.
+    preview_link: Option<String>,
     #[serde(flatten)]
     outcome: &'a Outcome,
 }
@@ -405,13 +439,13 @@ async fn editor(
     writer: &Writer,
     (id, path): (Option<PostId>, Option<String>),
     mut fields: Fields,
-    saved: bool,
+    notice: Notice,
     outcome: Outcome,
 ) -> Result<Response> {
     fields
         .tracks
         .extend((0..SPARE_TRACK_ROWS).map(|_| TrackRow::default()));
-    let revisions = match id {
+    let revisions: Vec<RevisionView> = match id {
         Some(id) => app
             .store
             .posts()
@@ -426,6 +460,28 @@ async fn editor(
             })
             .collect(),
         None => Vec::new(),
+    };
+    if fields.based_on.is_empty() {
+        // A form opened now starts from the latest save.
+        fields.based_on = revisions.first().map_or(0, |r| r.id).to_string();
+    }
+    // A save drops the writer's autosave, so one that exists holds work not saved yet (its form
+    // remembers the save it started from: restored and saved, it meets any save in between).
+    let autosave = if notice.restored || notice.saved {
+        None
+    } else {
+        drafts::autosaved(&app.app, writer.actor(), site.id, id)
+            .await?
+            .map(|a| DateView::new(a.saved_at))
+    };
+    let preview_link = match id {
+        Some(id) => app
+            .store
+            .posts()
+            .preview_token(site.id, id)
+            .await?
+            .map(|token| site.url(&format!("/preview/{token}"))),
+        None => None,
     };
     let typed = fields.published_at.trim();
     let time_fits_picker =
@@ -454,17 +510,24 @@ async fn editor(
             may_publish: writer.role.can(Capability::PublishPosts),
             time_fits_picker,
             revisions,
-            saved,
+            saved: notice.saved,
+            conflict: notice.conflict,
+            restored: notice.restored,
+            preview_html: notice.preview_html,
+            autosave,
+            autosave_path: format!("{here}/autosave"),
+            preview_link,
             outcome: &outcome,
         },
     )
 }
 
-/// `GET /admin/posts/new`: an empty editor.
+/// `GET /admin/posts/new`: an empty editor (`?restore=1`: what was typed and not saved).
 pub async fn new_form(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
+    Query(query): Query<SavedQuery>,
 ) -> Result<Response> {
     let writer = match writer(&app, &site, viewer, "/admin/posts/new").await? {
         Ok(writer) => writer,
@@ -475,23 +538,51 @@ pub async fn new_form(
         status: "draft".into(),
         ..Fields::default()
     };
+    let (fields, restored) = restore(&app, &site, &writer, None, fields, &query).await?;
+    let notice = Notice {
+        restored,
+        ..Notice::default()
+    };
     editor(
         &app,
         &site,
         &writer,
         (None, None),
         fields,
-        false,
+        notice,
         Outcome::ok(),
     )
     .await
 }
 
-/// `?saved=1` after a save.
+/// `?saved=1` after a save; `?restore=1` to take back an autosave.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SavedQuery {
     saved: String,
+    restore: String,
+}
+
+/// The autosave's fields instead of `fields`, when the query asks for them and there is one.
+async fn restore(
+    app: &AppState,
+    site: &Site,
+    writer: &Writer,
+    id: Option<PostId>,
+    fields: Fields,
+    query: &SavedQuery,
+) -> Result<(Fields, bool)> {
+    if query.restore != "1" {
+        return Ok((fields, false));
+    }
+    let Some(kept) = drafts::autosaved(&app.app, writer.actor(), site.id, id).await? else {
+        return Ok((fields, false));
+    };
+    let Ok(pairs) = serde_json::from_str::<Vec<(String, String)>>(&kept.fields) else {
+        return Ok((fields, false));
+    };
+    let (restored, _, _) = Fields::from_form(pairs);
+    Ok((restored, true))
 }
 
 /// `GET /admin/posts/{id}`: the editor with a stored post.
@@ -509,14 +600,20 @@ pub async fn edit_form(
     };
     let post = editable(&app, &site, &writer, id).await?;
     let fields = Fields::of(&app, &site, &post).await?;
+    let (fields, restored) = restore(&app, &site, &writer, Some(id), fields, &query).await?;
     let path = Some(post.summary.path());
+    let notice = Notice {
+        saved: query.saved == "1",
+        restored,
+        ..Notice::default()
+    };
     editor(
         &app,
         &site,
         &writer,
         (Some(id), path),
         fields,
-        query.saved == "1",
+        notice,
         Outcome::ok(),
     )
     .await
@@ -565,19 +662,22 @@ async fn save(
         }
         None => (writer.viewer.session.account_id, None),
     };
-    if action == "more" {
-        // More rows for the track listing; nothing is saved.
+    if action == "more" || action == "preview" {
+        // More rows for the track listing, or the text as readers will see it; nothing is saved.
         let mut fields = fields;
-        fields
-            .tracks
-            .retain(|r| !(r.artist.is_empty() && r.title.is_empty() && r.duration.is_empty()));
+        fields.tracks.retain(|r| !r.is_empty());
+        let notice = Notice {
+            preview_html: (action == "preview")
+                .then(|| Rendered::of(&fields.body, &fields.excerpt).body_html),
+            ..Notice::default()
+        };
         return editor(
             &app,
             &site,
             &writer,
             (id, path),
             fields,
-            false,
+            notice,
             Outcome::ok(),
         )
         .await;
@@ -592,12 +692,25 @@ async fn save(
     match result {
         Ok(saved) => Ok(see_other(&format!("/admin/posts/{}?saved=1", saved.id.0))),
         Err(err) => {
-            let outcome = Outcome::refused(err)?;
             let mut fields = fields;
-            fields
-                .tracks
-                .retain(|r| !(r.artist.is_empty() && r.title.is_empty() && r.duration.is_empty()));
-            editor(&app, &site, &writer, (id, path), fields, false, outcome).await
+            fields.tracks.retain(|r| !r.is_empty());
+            let mut notice = Notice::default();
+            let outcome = match err {
+                AppError::EditConflict { revision, .. } => {
+                    // Saving again replaces their save: the writer has been told.
+                    fields.based_on = revision.to_string();
+                    notice.conflict = Some(revision);
+                    Outcome::say(
+                        StatusCode::CONFLICT,
+                        Some(format!(
+                            "{err}. Nothing was saved: your text is below. Compare it with their \
+                             save, then save again to replace theirs with yours."
+                        )),
+                    )
+                }
+                err => Outcome::refused(err)?,
+            };
+            editor(&app, &site, &writer, (id, path), fields, notice, outcome).await
         }
     }
 }
