@@ -181,25 +181,9 @@ pub async fn set_avatar(app: &App, account: AccountId, choice: AvatarChoice) -> 
 /// A picture file as a square PNG of [`SIDE`](encore_core::avatar::SIDE) pixels.
 fn square_png(bytes: &[u8]) -> std::result::Result<Vec<u8>, ValidationError> {
     use encore_core::avatar::SIDE;
-    use image::{ImageFormat, ImageReader, imageops::FilterType};
+    use image::{ImageFormat, imageops::FilterType};
     let refuse = || ValidationError::new("avatar", "is not a PNG, JPEG or WebP picture");
-    let reader = ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| refuse())?;
-    if !matches!(
-        reader.format(),
-        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)
-    ) {
-        return Err(refuse());
-    }
-    let mut limits = image::Limits::default();
-    // A small file can claim an enormous picture; refuse before allocating it.
-    limits.max_image_width = Some(8000);
-    limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    let mut reader = reader;
-    reader.limits(limits);
-    let picture = reader.decode().map_err(|_| refuse())?;
+    let picture = crate::pictures::decode(bytes, "avatar")?;
     let square = picture.resize_to_fill(SIDE, SIDE, FilterType::Lanczos3);
     let mut png = Vec::new();
     square

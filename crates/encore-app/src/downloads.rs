@@ -31,6 +31,112 @@ pub async fn add_download(
     Ok(download)
 }
 
+/// Takes a file a writer uploads at the desk into the media library.
+///
+/// Only kinds the library takes ([`encore_core::download::UPLOAD_KINDS`]), at most
+/// [`encore_core::download::MAX_UPLOAD_BYTES`], never empty; a picture is decoded and gets its
+/// smaller copies in the same transaction.
+pub async fn upload(
+    app: &App,
+    actor: Actor,
+    site: SiteId,
+    file_name: &str,
+    bytes: Bytes,
+) -> Result<Download> {
+    actor.require(Capability::UploadFiles, "upload files")?;
+    let name = encore_core::download::validate_file_name(file_name).map_err(|e| {
+        encore_core::ValidationError::new("file", format!("its name {}", e.problem))
+    })?;
+    encore_core::download::check_upload_kind(&name)?;
+    if bytes.is_empty() {
+        return Err(encore_core::ValidationError::new("file", "is empty").into());
+    }
+    if bytes.len() > encore_core::download::MAX_UPLOAD_BYTES {
+        return Err(encore_core::ValidationError::new(
+            "file",
+            format!(
+                "is larger than {}",
+                encore_core::download::human_size(encore_core::download::MAX_UPLOAD_BYTES as u64)
+            ),
+        )
+        .into());
+    }
+    // A picture is decoded (so a file that only claims to be one is refused) and its smaller
+    // copies made, off the threads that answer requests.
+    let picture = if crate::pictures::is_picture(&name) {
+        let bytes = bytes.clone();
+        let made = tokio::task::spawn_blocking(move || {
+            let picture = crate::pictures::decode(&bytes, "file")?;
+            let variants = crate::pictures::variants(&picture)?;
+            Ok::<_, encore_core::ValidationError>(((picture.width(), picture.height()), variants))
+        })
+        .await
+        .map_err(|e| AppError::Store(encore_store::StoreError::Config(e.to_string())))??;
+        Some(made)
+    } else {
+        None
+    };
+    let mut tx = app.store().begin().await?;
+    let download = tx
+        .downloads()
+        .insert(site, &name, bytes, app.clock().now())
+        .await?;
+    if let Some((size, variants)) = picture {
+        let variants = variants
+            .into_iter()
+            .map(|v| encore_store::pictures::NewVariant {
+                width: v.width,
+                height: v.height,
+                content_type: v.content_type,
+                bytes: Bytes::from(v.bytes),
+            })
+            .collect();
+        tx.downloads()
+            .make_picture(site, download.id, size, variants)
+            .await?;
+    }
+    app.commit(tx, Change::default()).await?;
+    Ok(download)
+}
+
+/// Deletes a file from the media library, unless a public post offers it (take it off the post
+/// first); drafts that offered it no longer do. Its bytes go once the deletion is committed.
+pub async fn delete_download(app: &App, actor: Actor, site: SiteId, id: DownloadId) -> Result<()> {
+    actor.require(Capability::EditOthersPosts, "delete files")?;
+    let mut tx = app.store().begin().await?;
+    let public = tx
+        .downloads()
+        .public_offers(site, id, app.clock().now())
+        .await?;
+    if public > 0 {
+        return Err(AppError::InUse(format!(
+            "a public post offers this file ({public} in all); take it off the post first"
+        )));
+    }
+    let featured = tx
+        .downloads()
+        .public_features(site, id, app.clock().now())
+        .await?;
+    if featured > 0 {
+        return Err(AppError::InUse(format!(
+            "a public post shows this picture at its top ({featured} in all); choose another there first"
+        )));
+    }
+    let mut keys = tx.downloads().variant_keys(site, id).await?;
+    let Some(key) = tx.downloads().delete(site, id).await? else {
+        return Err(AppError::NotFound("file"));
+    };
+    keys.push(key);
+    app.commit(tx, Change::default()).await?;
+    for key in keys {
+        if let Err(e) = app.store().forget_bytes(&key).await {
+            // The file is gone from the library and from readers; only its bytes stay behind.
+            tracing::warn!(key, error = %e, "a deleted file's bytes could not be removed");
+        }
+    }
+    Ok(())
+}
+
 /// How long one client's repeated downloads of a file count as one.
 pub const SAME_CLIENT_WINDOW: Duration = Duration::from_secs(3600);
 /// How often, at most, a download's new count is announced to the pages that show it: they stay

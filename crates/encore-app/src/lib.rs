@@ -11,6 +11,7 @@ pub mod downloads;
 pub mod drafts;
 pub mod feed;
 pub mod mail;
+pub mod pictures;
 pub mod posts;
 pub mod renders;
 pub mod sessions;
@@ -51,6 +52,9 @@ pub enum AppError {
         /// The revision their save made.
         revision: i64,
     },
+    /// The thing cannot go while something public uses it (a file a public post offers).
+    #[error("{0}")]
+    InUse(String),
     /// The thing to change does not exist (on this site).
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -51,6 +51,8 @@ pub struct PostDraft {
     /// since, [`update_post`] refuses with [`AppError::EditConflict`] instead of overwriting.
     /// `None` saves whatever the latest is.
     pub based_on: Option<i64>,
+    /// Its featured picture, from the media library.
+    pub featured_image: Option<DownloadId>,
 }
 
 /// A category, tag or series: one that exists, or one by name, created when missing.
@@ -81,6 +83,7 @@ impl PostDraft {
             downloads: Vec::new(),
             subject_year: None,
             based_on: None,
+            featured_image: None,
         }
     }
 }
@@ -258,6 +261,7 @@ pub fn draft_of(post: &encore_core::post::Post) -> PostDraft {
         downloads: post.downloads.iter().map(|d| d.id).collect(),
         subject_year: post.subject_year,
         based_on: None,
+        featured_image: post.featured_image,
     }
 }
 
@@ -289,6 +293,15 @@ async fn resolve(
         Some((Ref::Id(id), part)) => Some((*id, *part)),
         None => None,
     };
+    if let Some(picture) = draft.featured_image
+        && !tx.downloads().is_picture(site, picture).await?
+    {
+        return Err(encore_core::ValidationError::new(
+            "featured_image",
+            "choose a picture from the media library",
+        )
+        .into());
+    }
     categories.sort();
     categories.dedup();
     tags.sort();
@@ -309,6 +322,7 @@ async fn resolve(
         tracks: draft.tracks,
         downloads: draft.downloads,
         subject_year: draft.subject_year,
+        featured_image: draft.featured_image,
     }
     .validate()?)
 }

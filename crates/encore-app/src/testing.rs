@@ -27,6 +27,7 @@ pub fn draft_of(post: &NewPost) -> PostDraft {
         downloads: post.downloads.clone(),
         subject_year: post.subject_year,
         based_on: None,
+        featured_image: post.featured_image,
     }
 }
 

@@ -67,6 +67,12 @@ pub fn series(slug: &str) -> String {
     format!("/series/{}", segment(slug))
 }
 
+/// A picture of the media library, whole (`None`) or its copy `width` pixels wide.
+pub fn picture(id: crate::ids::DownloadId, width: Option<u32>, file_name: &str) -> String {
+    let size = width.map_or_else(|| "full".to_owned(), |w| w.to_string());
+    format!("/media/{}/{size}/{}", id.0, segment(file_name))
+}
+
 /// The posts about a year (whenever they were published).
 pub fn subject_year(year: i32) -> String {
     format!("/subject/{year}")

@@ -89,9 +89,55 @@ pub fn validate_file_name(name: &str) -> Result<String, ValidationError> {
     Ok(name.to_owned())
 }
 
+/// The largest file the desk's media library takes in one upload (the command line takes files
+/// up to [`MAX_BYTES`]).
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// What the media library takes from a browser, by file name ending.
+///
+/// That is pictures, sound, video, documents and archives. Kinds a browser would run as a page
+/// (HTML, SVG, scripts) are refused, and so is anything else nobody reads.
+pub const UPLOAD_KINDS: &[&str] = &[
+    "jpg", "jpeg", "png", "webp", "gif", "mp3", "ogg", "oga", "opus", "flac", "wav", "m4a", "mp4",
+    "webm", "pdf", "txt", "epub", "zip",
+];
+
+/// Checks that the media library takes a file of this name.
+pub fn check_upload_kind(name: &str) -> Result<(), ValidationError> {
+    let kind = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    if UPLOAD_KINDS.contains(&kind.as_str()) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "file",
+            format!("must be one of these kinds: {}", UPLOAD_KINDS.join(", ")),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_library_takes_media_and_refuses_what_a_browser_would_run() {
+        for ok in ["Rocky IV.JPG", "notes.pdf", "side-a.flac", "mix.zip"] {
+            assert!(check_upload_kind(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "page.html",
+            "logo.svg",
+            "run.js",
+            "noext",
+            "archive.tar.gz",
+            "x.exe",
+        ] {
+            assert!(check_upload_kind(refused).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn downloads_start_at_the_first_byte_and_are_more_than_a_probe() {

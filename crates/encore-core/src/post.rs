@@ -177,6 +177,8 @@ pub struct Post {
     pub series: Option<(SeriesId, i64)>,
     /// The year it is about, if that was given.
     pub subject_year: Option<i32>,
+    /// Its featured picture, if it has one.
+    pub featured_image: Option<DownloadId>,
 }
 
 /// What a post's page and lists show of its text, made once when it is saved.
@@ -243,6 +245,8 @@ pub struct NewPost {
     /// The year the post is about, when that is not the year it is published (a post about
     /// 1985 written in 2026).
     pub subject_year: Option<i32>,
+    /// The picture shown at the top of its page and when it is shared.
+    pub featured_image: Option<DownloadId>,
 }
 
 /// The earliest and latest year a post may be about.
@@ -336,6 +340,7 @@ mod tests {
             tracks: vec![],
             downloads: vec![],
             subject_year: None,
+            featured_image: None,
         }
     }
 

@@ -117,6 +117,8 @@ pub const RESERVED: &[&str] = &[
     "search",
     "series",
     "subject",
+    "media",
+    "preview",
     "static",
     "tag",
     "theme",

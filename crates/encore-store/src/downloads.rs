@@ -54,6 +54,28 @@ impl DownloadRow {
     }
 }
 
+/// A file of the media library, with the posts that offer it.
+#[derive(Debug, Clone)]
+pub struct LibraryItem {
+    /// The file.
+    pub download: Download,
+    /// When it was uploaded.
+    pub created_at: DateTime<Utc>,
+    /// Posts that offer it, in any status.
+    pub posts: i64,
+    /// Public posts that offer it (it cannot be deleted while one does).
+    pub public_posts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct LibraryRow {
+    #[sqlx(flatten)]
+    download: DownloadRow,
+    created_at: DateTime<Utc>,
+    posts: i64,
+    public_posts: i64,
+}
+
 /// A stored download and where its bytes are.
 #[derive(Debug, Clone)]
 pub struct StoredDownload {
@@ -125,6 +147,33 @@ impl Downloads<'_> {
         Ok(row.map(DownloadRow::into_stored))
     }
 
+    /// The site's media library, newest first, with the posts offering each file.
+    pub async fn library(&self, site: SiteId, now: DateTime<Utc>) -> Result<Vec<LibraryItem>> {
+        const SQL: &str = concat!(
+            "SELECT d.id, d.file_name, d.content_type, d.byte_size, d.sha256, d.storage_key, d.download_count, \
+             d.created_at, \
+             (SELECT COUNT(*) FROM post_downloads pd WHERE pd.download_id = d.id) AS posts, \
+             (SELECT COUNT(*) FROM post_downloads pd JOIN posts p ON p.id = pd.post_id \
+              WHERE pd.download_id = d.id AND ",
+            crate::public!("p", "$2"),
+            ") AS public_posts FROM downloads d WHERE d.site_id = $1 ORDER BY d.id DESC"
+        );
+        let rows: Vec<LibraryRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(now)
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| LibraryItem {
+                download: r.download.into_download(),
+                created_at: r.created_at,
+                posts: r.posts,
+                public_posts: r.public_posts,
+            })
+            .collect())
+    }
+
     /// Streams a download's bytes, or the `range` of them (end exclusive).
     pub async fn bytes(
         &self,
@@ -178,7 +227,13 @@ impl DownloadsTx<'_> {
             .into());
         }
         let sha256 = hex::encode(Sha256::digest(&bytes));
-        let key = format!("downloads/{}/{}", site.0, sha256);
+        // A key of its own (the content's hash and a random part), so that deleting this record's
+        // bytes can never take another upload's: files are not shared between records.
+        let mut salt = [0u8; 8];
+        getrandom::fill(&mut salt).map_err(|e| {
+            crate::StoreError::Config(format!("no randomness for a file name: {e}"))
+        })?;
+        let key = format!("downloads/{}/{}-{}", site.0, sha256, hex::encode(salt));
         self.tx.media.put(&key, bytes).await?;
         let row: DownloadRow = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
             .bind(site.0)
@@ -206,6 +261,38 @@ impl DownloadsTx<'_> {
             .await
             .map(|r| r.rows_affected()))?;
         crate::found(done)
+    }
+
+    /// How many public posts offer a download, as this transaction sees it.
+    pub async fn public_offers(
+        &mut self,
+        site: SiteId,
+        id: DownloadId,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        const SQL: &str = concat!(
+            "SELECT COUNT(*) FROM post_downloads pd JOIN posts p ON p.id = pd.post_id \
+             WHERE pd.site_id = $1 AND pd.download_id = $2 AND ",
+            crate::public!("p", "$3")
+        );
+        Ok(in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await)?)
+    }
+
+    /// Deletes a download's record (posts that offered it no longer do); the key of its bytes, for
+    /// [`crate::Store::forget_bytes`] once the deletion is committed. `None` when it did not exist.
+    pub async fn delete(&mut self, site: SiteId, id: DownloadId) -> Result<Option<String>> {
+        const SQL: &str =
+            "DELETE FROM downloads WHERE site_id = $1 AND id = $2 RETURNING storage_key";
+        Ok(in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await)?)
     }
 
     /// The posts offering a download, whose pages show its counter.

@@ -27,6 +27,7 @@ pub mod downloads;
 pub mod jobs;
 pub mod logins;
 pub mod media;
+pub mod pictures;
 pub mod posts;
 pub mod revisions;
 pub mod series;
@@ -258,6 +259,20 @@ impl Store {
     /// Downloads: their records, counters and bytes.
     pub fn downloads(&self) -> downloads::Downloads<'_> {
         downloads::Downloads { store: self }
+    }
+
+    /// Removes the bytes under `key`, unless a record still names them. Called after the
+    /// transaction that deleted a record committed, so that a rolled-back delete keeps its bytes.
+    pub async fn forget_bytes(&self, key: &str) -> Result<()> {
+        const SQL: &str = "SELECT COUNT(*) FROM downloads WHERE storage_key = $1";
+        let named: i64 = backend::read!(self, |pool| sqlx::query_scalar(SQL)
+            .bind(key)
+            .fetch_one(pool)
+            .await)?;
+        if named > 0 {
+            return Ok(());
+        }
+        self.media.delete(key).await
     }
 
     /// Records of what writes changed, for page caches.

@@ -42,6 +42,14 @@ impl MediaStore {
         Ok(())
     }
 
+    /// Removes the bytes of `key`; bytes already gone are no error.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        match self.inner.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Streams the bytes of `key` in `range` (end exclusive); the whole object when `None`.
     pub async fn get(
         &self,

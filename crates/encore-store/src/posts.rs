@@ -198,7 +198,7 @@ macro_rules! post_select {
             ", p.status, ",
             $body,
             " AS body, p.body_html, p.excerpt, p.updated_at, p.series_id, p.series_position, \
-             p.subject_year, s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
+             p.subject_year, p.featured_image_id, s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
              FROM posts p JOIN accounts a ON a.id = p.author_id LEFT JOIN series s ON s.id = p.series_id "
         )
     };
@@ -268,6 +268,7 @@ struct PostRow {
     series_id: Option<i64>,
     series_position: Option<i64>,
     subject_year: Option<i32>,
+    featured_image_id: Option<i64>,
     series_slug: Option<String>,
     series_title: Option<String>,
     series_description: Option<String>,
@@ -1004,6 +1005,7 @@ fn assemble(row: PostRow, extras: Extras) -> Result<Post> {
             .zip(row.series_position)
             .map(|(s, p)| (SeriesId(s), p)),
         subject_year: row.subject_year,
+        featured_image: row.featured_image_id.map(DownloadId),
     })
 }
 
@@ -1019,8 +1021,8 @@ impl PostsTx<'_> {
     ) -> Result<PostId> {
         const POST: &str = "INSERT INTO posts (site_id, author_id, kind, status, slug, title, excerpt, body, \
                             published_at, created_at, updated_at, series_id, series_position, body_html, teaser, render_version, \
-                            subject_year) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
+                            subject_year, featured_image_id) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
         let id: i64 = in_tx!(self.tx, |conn| sqlx::query_scalar(POST)
             .bind(post.site_id.0)
             .bind(post.author_id.0)
@@ -1038,6 +1040,7 @@ impl PostsTx<'_> {
             .bind(&rendered.teaser)
             .bind(rendered.version)
             .bind(post.subject_year)
+            .bind(post.featured_image.map(|d| d.0))
             .fetch_one(&mut *conn)
             .await)
         .map_err(post_error)?;
@@ -1067,8 +1070,8 @@ impl PostsTx<'_> {
     ) -> Result<()> {
         const POST: &str = "UPDATE posts SET author_id = $3, kind = $4, status = $5, slug = $6, title = $7, excerpt = $8, \
                             body = $9, published_at = $10, updated_at = $11, series_id = $12, series_position = $13, \
-                            body_html = $14, teaser = $15, render_version = $16, subject_year = $17 \
-                            WHERE site_id = $1 AND id = $2";
+                            body_html = $14, teaser = $15, render_version = $16, subject_year = $17, \
+                            featured_image_id = $18 WHERE site_id = $1 AND id = $2";
         const DETACH: [&str; 4] = [
             "DELETE FROM post_categories WHERE post_id = $1",
             "DELETE FROM post_tags WHERE post_id = $1",
@@ -1093,6 +1096,7 @@ impl PostsTx<'_> {
             .bind(&rendered.teaser)
             .bind(rendered.version)
             .bind(post.subject_year)
+            .bind(post.featured_image.map(|d| d.0))
             .execute(&mut *conn)
             .await
             .map(|r| r.rows_affected()))

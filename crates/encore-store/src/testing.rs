@@ -404,6 +404,7 @@ pub mod fixtures {
                 tracks: vec![],
                 downloads: vec![],
                 subject_year: None,
+                featured_image: None,
             })
         }
 

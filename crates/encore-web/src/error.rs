@@ -57,7 +57,7 @@ impl From<encore_app::AppError> for Error {
             AppError::Validation(e) => Error::BadRequest(e.to_string()),
             AppError::Invalid(_) => Error::BadRequest(err.to_string()),
             AppError::MissingReference(what) => Error::BadRequest(what),
-            AppError::Conflict(_) | AppError::EditConflict { .. } => {
+            AppError::Conflict(_) | AppError::EditConflict { .. } | AppError::InUse(_) => {
                 Error::Conflict(err.to_string())
             }
             AppError::Forbidden(_) => Error::Forbidden(err.to_string()),

@@ -51,6 +51,9 @@ struct BlogPosting<'a> {
     /// The year the post is about.
     #[serde(rename = "temporalCoverage", skip_serializing_if = "Option::is_none")]
     temporal_coverage: Option<&'a str>,
+    /// Its featured picture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
     #[serde(rename = "associatedMedia", skip_serializing_if = "Vec::is_empty")]
     associated_media: Vec<Media<'a>>,
 }
@@ -163,6 +166,7 @@ pub fn blog_posting(site: &Site, post: &PostView, series: Option<&SeriesNav>) ->
                 .collect(),
         }),
         temporal_coverage: post.subject_year.as_ref().map(|y| y.name.as_str()),
+        image: post.featured.as_ref().map(|f| f.share_url.as_str()),
         associated_media: post
             .downloads
             .iter()
@@ -194,6 +198,9 @@ pub fn post_head(site: &Site, post: &PostView, series: Option<&SeriesNav>) -> He
     }
     if let Some(category) = post.summary.categories.first() {
         meta.push(("article:section".to_owned(), category.name.clone()));
+    }
+    if let Some(featured) = &post.featured {
+        meta.push(("og:image".to_owned(), featured.share_url.clone()));
     }
     meta.extend(
         post.tags

@@ -3,8 +3,8 @@
 use crate::{
     front::FrontDoor,
     pages::{
-        account, admin, archives, assets, authors, avatars, downloads, errors, misc, posts, series,
-        social, taxonomy,
+        account, admin, archives, assets, authors, avatars, downloads, errors, misc, pictures,
+        posts, series, social, taxonomy,
     },
     state::AppState,
 };
@@ -33,6 +33,8 @@ pub(crate) const CSP: &str = "default-src 'self'; img-src 'self' https: data:; m
 const BODY_LIMIT: usize = 64 * 1024;
 /// The largest body of a picture upload: the file and the form around it.
 const AVATAR_BODY_LIMIT: usize = encore_app::accounts::AVATAR_MAX_BYTES + 64 * 1024;
+/// The largest body of an upload to the media library: the file and the form around it.
+const UPLOAD_BODY_LIMIT: usize = encore_core::download::MAX_UPLOAD_BYTES + 64 * 1024;
 /// The largest body the editor sends (a long post with its track listing, saved or autosaved).
 const EDITOR_BODY_LIMIT: usize = encore_app::drafts::MAX_AUTOSAVE_BYTES + 64 * 1024;
 
@@ -44,6 +46,8 @@ async fn limit_body(request: Request, next: Next) -> Response {
         AVATAR_BODY_LIMIT
     } else if path.starts_with("/admin/posts/") || path == "/admin/preview" {
         EDITOR_BODY_LIMIT
+    } else if path == "/admin/media" {
+        UPLOAD_BODY_LIMIT
     } else {
         BODY_LIMIT
     };
@@ -84,6 +88,7 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/author/{username}", get(authors::show)),
         ("/author/{username}/page/{n}", get(authors::show_page)),
         ("/download/{id}/{name}", get(downloads::get)),
+        ("/media/{id}/{size}/{name}", get(pictures::show)),
         ("/theme/{*path}", get(assets::get)),
         ("/account", get(account::account)),
         (
@@ -122,6 +127,13 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(admin::drafts::unshare),
         ),
         ("/admin/preview", post(admin::drafts::live_preview)),
+        (
+            "/admin/media",
+            get(admin::media::list)
+                .post(admin::media::add)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        ),
+        ("/admin/media/{id}/delete", post(admin::media::delete)),
         ("/preview/{token}", get(posts::preview)),
         (
             "/admin/settings",
@@ -199,6 +211,8 @@ pub const FORM_ROUTES: &[&str] = &[
     "/admin/posts/{id}/preview",
     "/admin/posts/{id}/preview/stop",
     "/admin/preview",
+    "/admin/media",
+    "/admin/media/{id}/delete",
     "/admin/settings",
     "/admin/people/invite",
     "/admin/people/{id}",

@@ -105,6 +105,15 @@ impl DateView {
             iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         }
     }
+
+    /// Formats a UTC time with its hour and minute ("26 November 2026, 07:45 UTC"), for what
+    /// happens several times a day (saves, autosaves).
+    pub fn with_time(at: DateTime<Utc>) -> Self {
+        DateView {
+            display: at.format("%-d %B %Y, %H:%M UTC").to_string(),
+            ..DateView::new(at)
+        }
+    }
 }
 
 /// A post in a list.
@@ -157,6 +166,57 @@ pub struct PostView {
     pub downloads: Vec<DownloadView>,
     /// The year it is about, linked to the posts about that year.
     pub subject_year: Option<LinkView>,
+    /// Its featured picture (set by the page, which looks it up).
+    pub featured: Option<FeaturedView>,
+}
+
+/// A post's featured picture: the copies a browser chooses from.
+#[derive(Debug, Serialize)]
+pub struct FeaturedView {
+    /// The copy for browsers that do not choose (the widest copy under 1000 pixels).
+    pub src: String,
+    /// Every copy and the picture itself, by width.
+    pub srcset: String,
+    /// The picture's own size, so the page does not jump while it loads.
+    pub width: u32,
+    /// Its height.
+    pub height: u32,
+    /// The largest copy's absolute address, for sharing (OpenGraph, JSON-LD).
+    pub share_url: String,
+}
+
+impl FeaturedView {
+    /// The view of a picture of `site`.
+    pub fn new(site: &Site, picture: &encore_store::pictures::Picture) -> FeaturedView {
+        use encore_core::address::picture as at;
+        let full = at(picture.id, None, &picture.file_name);
+        let mut srcset: Vec<String> = picture
+            .variants
+            .iter()
+            .map(|(w, _)| format!("{} {w}w", at(picture.id, Some(*w), &picture.file_name)))
+            .collect();
+        srcset.push(format!("{full} {}w", picture.width));
+        let src = picture
+            .variants
+            .iter()
+            .rev()
+            .find(|(w, _)| *w < 1000)
+            .map_or_else(
+                || full.clone(),
+                |(w, _)| at(picture.id, Some(*w), &picture.file_name),
+            );
+        let share = picture.variants.last().map_or_else(
+            || full.clone(),
+            |(w, _)| at(picture.id, Some(*w), &picture.file_name),
+        );
+        FeaturedView {
+            src,
+            srcset: srcset.join(", "),
+            width: picture.width,
+            height: picture.height,
+            share_url: site.url(&share),
+        }
+    }
 }
 
 impl PostView {
@@ -175,6 +235,7 @@ impl PostView {
                 name: year.to_string(),
                 path: encore_core::address::subject_year(year),
             }),
+            featured: None,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod downloads;
 pub mod errors;
 pub mod lists;
 pub mod misc;
+pub mod pictures;
 pub mod posts;
 pub mod series;
 pub mod social;

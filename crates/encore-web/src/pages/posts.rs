@@ -96,7 +96,8 @@ pub async fn show(
         .series
         .and_then(|series| SeriesNav::locate(series, page.parts, post.summary.id));
     let (older, newer) = (page.older, page.newer);
-    let view = PostView::new(&site, &post);
+    let mut view = PostView::new(&site, &post);
+    view.featured = featured(&app, &site, &post, now).await?;
     let head = meta::post_head(&site, &view, series.as_ref());
     let layout = Layout::load(&app, &site, &canonical, head, now).await?;
     // The page shows this post, its neighbours' and series parts' titles, and its counters.
@@ -119,6 +120,24 @@ pub async fn show(
         },
         topics,
     )
+}
+
+/// A post's featured picture, while readers may see it.
+async fn featured(
+    app: &AppState,
+    site: &encore_core::site::Site,
+    post: &encore_core::post::Post,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<crate::views::FeaturedView>> {
+    let Some(id) = post.featured_image else {
+        return Ok(None);
+    };
+    let picture = app
+        .store
+        .downloads()
+        .picture(site.id, id, Some(now))
+        .await?;
+    Ok(picture.map(|p| crate::views::FeaturedView::new(site, &p)))
 }
 
 #[derive(Serialize)]
@@ -148,7 +167,8 @@ pub async fn section(
         .public_by_slug(site.id, PostKind::Page, &first, now)
         .await?
         .ok_or(Error::NotFound)?;
-    let view = PostView::new(&site, &page);
+    let mut view = PostView::new(&site, &page);
+    view.featured = featured(&app, &site, &page, now).await?;
     let head = meta::standalone_head(&site, &view);
     let layout = Layout::load(&app, &site, &view.summary.path, head, now).await?;
     let mut topics = vec![Topic::Post(page.summary.id)];

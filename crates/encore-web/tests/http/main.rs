@@ -11,6 +11,7 @@ mod archives;
 mod avatars;
 mod cache;
 mod desk_drafts;
+mod desk_media;
 mod desk_site;
 mod desk_terms;
 mod downloads;

@@ -6,6 +6,7 @@
 //! (`encore_app`), and a refusal is shown on the form with what was typed kept.
 
 pub mod drafts;
+pub mod media;
 pub mod people;
 mod posts;
 mod revisions;
@@ -125,6 +126,8 @@ struct Nav {
     manage: bool,
     /// Categories, tags and series (editors and administrators).
     organise: bool,
+    /// The media library (authors and up).
+    upload: bool,
 }
 
 /// A desk page's own context, with the menu.
@@ -150,6 +153,7 @@ pub(super) fn render<T: Serialize>(
         desk: Nav {
             manage: writer.role.can(Capability::ManageSite),
             organise: writer.role.can(Capability::EditOthersPosts),
+            upload: writer.role.can(Capability::UploadFiles),
         },
     };
     let html = app.theme.render(template, &context)?;

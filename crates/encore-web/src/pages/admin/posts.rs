@@ -23,7 +23,7 @@ use encore_app::{
 use encore_core::{
     Problems, ValidationError,
     error::required_text,
-    ids::PostId,
+    ids::{DownloadId, PostId},
     paging::PageRequest,
     post::{PostKind, PostStatus, Rendered, SUBJECT_YEARS},
     roles::Capability,
@@ -157,6 +157,10 @@ struct Fields {
     tracks: Vec<TrackRow>,
     /// The save this form started from (a revision id), to notice another writer's save.
     based_on: String,
+    /// The files offered under the post, by id, in order.
+    downloads: Vec<String>,
+    /// Its featured picture's id (empty: none).
+    featured_image: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -191,6 +195,11 @@ impl Fields {
         Ok(Fields {
             // Filled by the editor from the latest save.
             based_on: String::new(),
+            downloads: post.downloads.iter().map(|d| d.id.0.to_string()).collect(),
+            featured_image: post
+                .featured_image
+                .map(|d| d.0.to_string())
+                .unwrap_or_default(),
             title: post.summary.title.clone(),
             slug: post.summary.slug.clone(),
             excerpt: post.excerpt.clone(),
@@ -242,6 +251,8 @@ impl Fields {
                 "part" => fields.part = value,
                 "subject_year" => fields.subject_year = value,
                 "based_on" => fields.based_on = value,
+                "downloads" => fields.downloads.push(value),
+                "featured_image" => fields.featured_image = value,
                 other => {
                     let Some(rest) = other.strip_prefix("track_") else {
                         continue;
@@ -343,6 +354,20 @@ impl Fields {
             entries.push((row.artist.clone(), row.title.clone(), duration));
         }
         let tracks = problems.check(number_tracks(entries));
+        let featured_image = match self.featured_image.trim() {
+            "" => None,
+            id => problems.check(id.parse().map(DownloadId).map_err(|_| {
+                ValidationError::new("featured_image", "choose a picture from the list")
+            })),
+        };
+        let mut downloads = Vec::new();
+        for id in &self.downloads {
+            match id.trim().parse::<i64>() {
+                Ok(id) if !downloads.contains(&DownloadId(id)) => downloads.push(DownloadId(id)),
+                Ok(_) => {}
+                Err(_) => problems.add("downloads", "choose files from the list"),
+            }
+        }
         problems.finish()?;
         let mut draft = PostDraft::new(author, &self.title, &self.body);
         draft.kind = kind;
@@ -356,6 +381,8 @@ impl Fields {
         draft.tracks = tracks.unwrap_or_default();
         draft.subject_year = subject_year;
         draft.based_on = self.based_on.trim().parse().ok();
+        draft.downloads = downloads;
+        draft.featured_image = featured_image;
         Ok(draft)
     }
 }
@@ -404,6 +431,15 @@ struct Notice {
     preview_html: Option<String>,
 }
 
+/// A file of the media library in the editor's list.
+#[derive(Serialize)]
+struct LibraryChoice {
+    id: i64,
+    file_name: String,
+    size: String,
+    offered: bool,
+}
+
 #[derive(Serialize)]
 struct Editor<'a> {
     layout: Layout,
@@ -429,6 +465,10 @@ struct Editor<'a> {
     autosave_path: String,
     /// The post's preview link, while it is shared.
     preview_link: Option<String>,
+    /// The media library, to offer files under the post: those offered first, in order.
+    library: Vec<LibraryChoice>,
+    /// The library's pictures, to feature one: `(id, file name)`.
+    pictures: Vec<(i64, String)>,
     #[serde(flatten)]
     outcome: &'a Outcome,
 }
@@ -456,7 +496,7 @@ async fn editor(
                 id: r.id,
                 title: r.title,
                 saved_by: r.saved_by.unwrap_or_else(|| "the command line".into()),
-                when: DateView::new(r.created_at),
+                when: DateView::with_time(r.created_at),
             })
             .collect(),
         None => Vec::new(),
@@ -472,7 +512,7 @@ async fn editor(
     } else {
         drafts::autosaved(&app.app, writer.actor(), site.id, id)
             .await?
-            .map(|a| DateView::new(a.saved_at))
+            .map(|a| DateView::with_time(a.saved_at))
     };
     let preview_link = match id {
         Some(id) => app
@@ -483,6 +523,35 @@ async fn editor(
             .map(|token| site.url(&format!("/preview/{token}"))),
         None => None,
     };
+    let mut library: Vec<LibraryChoice> = app
+        .store
+        .downloads()
+        .library(site.id, app.clock.now())
+        .await?
+        .into_iter()
+        .map(|item| LibraryChoice {
+            offered: fields.downloads.contains(&item.download.id.0.to_string()),
+            id: item.download.id.0,
+            size: item.download.size_display(),
+            file_name: item.download.file_name,
+        })
+        .collect();
+    // Those offered first, in the post's order.
+    library.sort_by_key(|c| {
+        fields
+            .downloads
+            .iter()
+            .position(|d| *d == c.id.to_string())
+            .unwrap_or(usize::MAX)
+    });
+    let pictures = app
+        .store
+        .downloads()
+        .pictures(site.id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.0, name))
+        .collect();
     let typed = fields.published_at.trim();
     let time_fits_picker =
         typed.is_empty() || (typed.contains('T') && parse_local(typed).is_some());
@@ -517,6 +586,8 @@ async fn editor(
             autosave,
             autosave_path: format!("{here}/autosave"),
             preview_link,
+            library,
+            pictures,
             outcome: &outcome,
         },
     )

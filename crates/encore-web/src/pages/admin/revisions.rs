@@ -116,7 +116,7 @@ pub async fn revision(
             .summary
             .saved_by
             .unwrap_or_else(|| "the command line".into()),
-        when: DateView::new(old.summary.created_at),
+        when: DateView::with_time(old.summary.created_at),
     };
     let at = (here.as_str(), "Revision", "admin_revision.html");
     render(&app, &site, &writer, at, StatusCode::OK, |layout| {
