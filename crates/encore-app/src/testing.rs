@@ -89,9 +89,13 @@ impl SmtpServer {
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{}", self.port))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(self.dir.path().join("box"))
-            .stdout(std::process::Stdio::null());
-        self.child = Some(spawn_listening(&mut command, self.port, "the SMTP server"));
+            .arg(self.dir.path().join("box"));
+        self.child = Some(spawn_listening(
+            &mut command,
+            self.port,
+            "the SMTP server",
+            None,
+        ));
     }
 
     /// Stops the server (mail already received stays readable).
@@ -142,7 +146,8 @@ impl Drop for SmtpServer {
     }
 }
 
-/// Starts `command` and waits until something accepts connections on `port`.
+/// Starts `command` and waits until it accepts connections on `port` (and, with `ready`, has
+/// printed that line: proof that the listener is this process, not another that took the port).
 ///
 /// A loaded two-core machine running the suite in parallel can take many seconds to start Node.js
 /// or Python, so the wait is long; a process that exits first fails at once, with what it printed.
@@ -150,18 +155,26 @@ fn spawn_listening(
     command: &mut std::process::Command,
     port: u16,
     what: &str,
+    ready: Option<&str>,
 ) -> std::process::Child {
+    let out = tempfile::tempfile().unwrap();
     let log = tempfile::tempfile().unwrap();
-    let mut child = command.stderr(log.try_clone().unwrap()).spawn().unwrap();
+    let mut child = command
+        .stdout(out.try_clone().unwrap())
+        .stderr(log.try_clone().unwrap())
+        .spawn()
+        .unwrap();
+    let printed = || format!("{}{}", read_all(&out), read_all(&log));
     let started = std::time::Instant::now();
     while started.elapsed() < std::time::Duration::from_secs(90) {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        let said = ready.is_none_or(|line| read_all(&out).contains(line));
+        if said && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return child;
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!(
                 "{what} exited ({status}) before listening on port {port}: {}",
-                read_all(log)
+                printed()
             );
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
@@ -170,13 +183,14 @@ fn spawn_listening(
     let _ = child.wait();
     panic!(
         "{what} did not listen on port {port} within 90 s: {}",
-        read_all(log)
+        printed()
     );
 }
 
 /// Everything written to `file` from its start.
-fn read_all(mut file: std::fs::File) -> String {
+fn read_all(file: &std::fs::File) -> String {
     use std::io::{Read, Seek};
+    let mut file = file;
     let mut text = String::new();
     let _ = file.rewind();
     let _ = file.read_to_string(&mut text);
@@ -251,12 +265,12 @@ impl OidcProvider {
             .env("CLIENT_ID", OIDC_CLIENT_ID)
             .env("CLIENT_SECRET", OIDC_CLIENT_SECRET)
             .env("REDIRECT_URIS", redirect_uris.join(","))
-            .env("ACCOUNT", claims)
-            .stdout(std::process::Stdio::null());
+            .env("ACCOUNT", claims);
         self.child = Some(spawn_listening(
             &mut command,
             self.port,
             "the OpenID Connect provider",
+            Some(&format!("listening on {}", self.port)),
         ));
         self.cookies.clear();
     }
