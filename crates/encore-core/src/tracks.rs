@@ -18,7 +18,38 @@ pub struct Track {
     pub title: String,
     /// Length in seconds, when known.
     pub duration_seconds: Option<u32>,
+    /// Where to hear or buy it (an `http`/`https` address), when the writer gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
+
+/// One line of a listing as typed, before it is checked and numbered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrackEntry {
+    /// Who performs it.
+    pub artist: String,
+    /// Its title.
+    pub title: String,
+    /// Its length in seconds.
+    pub duration_seconds: Option<u32>,
+    /// Where to hear or buy it; empty for none.
+    pub link: String,
+}
+
+impl TrackEntry {
+    /// An entry without a link.
+    pub fn new(artist: &str, title: &str, duration_seconds: Option<u32>) -> TrackEntry {
+        TrackEntry {
+            artist: artist.to_owned(),
+            title: title.to_owned(),
+            duration_seconds,
+            link: String::new(),
+        }
+    }
+}
+
+/// The longest link a track may carry.
+pub const MAX_LINK: usize = 500;
 
 impl Track {
     /// The length as `m:ss` (or `h:mm:ss`), when known.
@@ -51,9 +82,7 @@ impl Track {
 }
 
 /// Validates a listing given in order and numbers it 1..n.
-pub fn number_tracks(
-    entries: Vec<(String, String, Option<u32>)>,
-) -> Result<Vec<Track>, ValidationError> {
+pub fn number_tracks(entries: Vec<TrackEntry>) -> Result<Vec<Track>, ValidationError> {
     if entries.len() > MAX_TRACKS {
         return Err(ValidationError::new(
             "tracks",
@@ -63,10 +92,10 @@ pub fn number_tracks(
     entries
         .into_iter()
         .enumerate()
-        .map(|(i, (artist, title, duration_seconds))| {
+        .map(|(i, entry)| {
             let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let artist = artist.trim();
-            let title = title.trim();
+            let artist = entry.artist.trim();
+            let title = entry.title.trim();
             if artist.is_empty() || title.is_empty() {
                 return Err(ValidationError::new(
                     "tracks",
@@ -81,14 +110,41 @@ pub fn number_tracks(
                     ),
                 ));
             }
+            let link = check_link(position, &entry.link)?;
             Ok(Track {
                 position,
                 artist: artist.to_owned(),
                 title: title.to_owned(),
-                duration_seconds,
+                duration_seconds: entry.duration_seconds,
+                link,
             })
         })
         .collect()
+}
+
+/// A track's link as typed: none when empty, else an `http` or `https` address.
+fn check_link(position: u32, text: &str) -> Result<Option<String>, ValidationError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let refuse = || {
+        ValidationError::new(
+            "tracks",
+            format!("track {position}: the link must be an http:// or https:// address"),
+        )
+    };
+    let url = url::Url::parse(text).map_err(|_| refuse())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(refuse());
+    }
+    if text.chars().count() > MAX_LINK {
+        return Err(ValidationError::new(
+            "tracks",
+            format!("track {position}: the link must be at most {MAX_LINK} characters"),
+        ));
+    }
+    Ok(Some(url.to_string()))
 }
 
 /// Parses a listing typed one track per line, the way bloggers write them:
@@ -99,7 +155,8 @@ pub fn number_tracks(
 /// ```
 ///
 /// The leading number is optional and ignored (tracks are numbered in line order); artist and
-/// title are split at the first ` – `, ` — ` or ` - `; a trailing `(m:ss)` is the duration.
+/// title are split at the first ` – `, ` — ` or ` - `; a trailing `<https://…>` is the track's
+/// link, and a trailing `(m:ss)` before it the duration.
 pub fn parse_listing(text: &str) -> Result<Vec<Track>, ValidationError> {
     let mut entries = Vec::new();
     for (n, line) in text
@@ -109,6 +166,7 @@ pub fn parse_listing(text: &str) -> Result<Vec<Track>, ValidationError> {
         .enumerate()
     {
         let line = strip_number(line);
+        let (line, link) = split_link(line);
         let (line, duration) = split_duration(line);
         let (artist, title) = [" – ", " — ", " - "]
             .iter()
@@ -119,12 +177,16 @@ pub fn parse_listing(text: &str) -> Result<Vec<Track>, ValidationError> {
                     format!("line {}: write tracks as \"Artist – Title\"", n + 1),
                 )
             })?;
-        entries.push((artist.to_owned(), title.to_owned(), duration));
+        entries.push(TrackEntry {
+            link: link.to_owned(),
+            ..TrackEntry::new(artist, title, duration)
+        });
     }
     number_tracks(entries)
 }
 
-/// Writes a listing the way [`parse_listing`] reads it: `1. Artist – Title (m:ss)`, one per line.
+/// Writes a listing the way [`parse_listing`] reads it: `1. Artist – Title (m:ss) <link>`, one per
+/// line.
 pub fn format_listing(tracks: &[Track]) -> String {
     let mut out = String::new();
     for track in tracks {
@@ -134,6 +196,9 @@ pub fn format_listing(tracks: &[Track]) -> String {
         ));
         if let Some(duration) = track.duration_display() {
             out.push_str(&format!(" ({duration})"));
+        }
+        if let Some(link) = &track.link {
+            out.push_str(&format!(" <{link}>"));
         }
         out.push('\n');
     }
@@ -149,6 +214,13 @@ fn strip_number(line: &str) -> &str {
     rest.strip_prefix('.')
         .or_else(|| rest.strip_prefix(')'))
         .map_or(line, str::trim_start)
+}
+
+fn split_link(line: &str) -> (&str, &str) {
+    match line.strip_suffix('>').and_then(|l| l.rsplit_once(" <")) {
+        Some((rest, link)) if !link.contains(char::is_whitespace) => (rest.trim_end(), link),
+        _ => (line, ""),
+    }
 }
 
 fn split_duration(line: &str) -> (&str, Option<u32>) {
@@ -242,6 +314,7 @@ mod tests {
             artist: "A".into(),
             title: "B".into(),
             duration_seconds: Some(354),
+            link: None,
         };
         assert_eq!(t.duration_display().as_deref(), Some("5:54"));
         assert_eq!(t.duration_iso8601().as_deref(), Some("PT5M54S"));
@@ -258,7 +331,34 @@ mod tests {
 
     #[test]
     fn empty_artist_or_title_is_refused() {
-        assert!(number_tracks(vec![(" ".into(), "Title".into(), None)]).is_err());
-        assert!(number_tracks(vec![("Artist".into(), "".into(), None)]).is_err());
+        assert!(number_tracks(vec![TrackEntry::new(" ", "Title", None)]).is_err());
+        assert!(number_tracks(vec![TrackEntry::new("Artist", "", None)]).is_err());
+    }
+
+    #[test]
+    fn a_track_links_only_to_a_web_address() {
+        let listing = "1. Survivor – Burning Heart (3:51) <https://example.org/burning-heart>\n\
+                       2. James Brown – Living in America <https://example.org/living>\n";
+        let tracks = parse_listing(listing).unwrap();
+        assert_eq!(
+            tracks[0].link.as_deref(),
+            Some("https://example.org/burning-heart")
+        );
+        assert_eq!(tracks[0].duration_seconds, Some(231));
+        assert_eq!(tracks[1].title, "Living in America");
+        assert_eq!(format_listing(&tracks), listing);
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://example.org/x",
+            "not a link",
+            "https://",
+        ] {
+            let entry = TrackEntry {
+                link: bad.into(),
+                ..TrackEntry::new("A", "B", None)
+            };
+            let err = number_tracks(vec![entry]).unwrap_err();
+            assert!(err.problem.contains("track 1"), "{bad}: {}", err.problem);
+        }
     }
 }

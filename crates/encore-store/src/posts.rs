@@ -143,6 +143,12 @@ pub struct DeskFilter {
     pub author: Option<AccountId>,
     /// Only titles containing this text (any case).
     pub search: String,
+    /// Only posts filed under this category.
+    pub category: Option<CategoryId>,
+    /// Only the parts of this series.
+    pub series: Option<SeriesId>,
+    /// Only posts due after this time (scheduled ones, with `status` published).
+    pub due_after: Option<DateTime<Utc>>,
 }
 
 /// Posts of a site by status, for the dashboard.
@@ -523,7 +529,9 @@ impl Posts<'_> {
             () => {
                 "FROM posts p JOIN accounts a ON a.id = p.author_id WHERE p.site_id = $1 \
                  AND ($2 = '' OR p.status = $2) AND ($3 = 0 OR p.author_id = $3) \
-                 AND ($4 = '' OR lower(p.title) LIKE $4 ESCAPE '\\') "
+                 AND ($4 = '' OR lower(p.title) LIKE $4 ESCAPE '\\') \
+                 AND ($5 = 0 OR EXISTS (SELECT 1 FROM post_categories f WHERE f.post_id = p.id AND f.category_id = $5)) \
+                 AND ($6 = 0 OR p.series_id = $6) AND ($7 = 0 OR p.published_at > $8) "
             };
         }
         const COUNT: &str = concat!("SELECT COUNT(*) ", desk_where!());
@@ -532,7 +540,7 @@ impl Posts<'_> {
             summary_columns!(),
             ", p.status ",
             desk_where!(),
-            "ORDER BY p.published_at IS NOT NULL, p.published_at DESC, p.id DESC LIMIT $5 OFFSET $6"
+            "ORDER BY p.published_at IS NOT NULL, p.published_at DESC, p.id DESC LIMIT $9 OFFSET $10"
         );
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -542,6 +550,10 @@ impl Posts<'_> {
         }
         let status = filter.status.map(|s| s.as_str()).unwrap_or_default();
         let author = filter.author.map_or(0, |a| a.0);
+        let category = filter.category.map_or(0, |c| c.0);
+        let series = filter.series.map_or(0, |s| s.0);
+        let due = i64::from(filter.due_after.is_some());
+        let after = filter.due_after.unwrap_or_default();
         let pattern = if filter.search.trim().is_empty() {
             String::new()
         } else {
@@ -563,6 +575,10 @@ impl Posts<'_> {
                 .bind(status)
                 .bind(author)
                 .bind(&pattern)
+                .bind(category)
+                .bind(series)
+                .bind(due)
+                .bind(after)
                 .fetch_one(pool)
                 .await?;
             let rows = sqlx::query_as(LIST)
@@ -570,6 +586,10 @@ impl Posts<'_> {
                 .bind(status)
                 .bind(author)
                 .bind(&pattern)
+                .bind(category)
+                .bind(series)
+                .bind(due)
+                .bind(after)
                 .bind(page.limit())
                 .bind(page.offset())
                 .fetch_all(pool)
@@ -756,7 +776,7 @@ impl Posts<'_> {
                  SELECT 't', t.id, t.slug, t.name, '', '', NULL, NULL, NULL, NULL \
                    FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1 \
                  UNION ALL \
-                 SELECT 'k', position, artist, title, '', '', duration_seconds, NULL, NULL, NULL \
+                 SELECT 'k', position, artist, title, COALESCE(link, ''), '', duration_seconds, NULL, NULL, NULL \
                    FROM tracks WHERE post_id = $1 \
                  UNION ALL \
                  SELECT 'd', d.id, d.file_name, d.content_type, d.sha256, d.storage_key, d.byte_size, \
@@ -869,6 +889,7 @@ impl Posts<'_> {
                     artist: row.a,
                     title: row.b,
                     duration_seconds: row.n1.and_then(|d| u32::try_from(d).ok()),
+                    link: (!row.c.is_empty()).then_some(row.c),
                 }),
                 "d" => downloads.push((
                     row.n3.unwrap_or_default(),
@@ -1117,8 +1138,8 @@ impl PostsTx<'_> {
         const CATEGORY: &str =
             "INSERT INTO post_categories (site_id, post_id, category_id) VALUES ($1, $2, $3)";
         const TAG: &str = "INSERT INTO post_tags (site_id, post_id, tag_id) VALUES ($1, $2, $3)";
-        const TRACK: &str = "INSERT INTO tracks (site_id, post_id, position, artist, title, duration_seconds) \
-                             VALUES ($1, $2, $3, $4, $5, $6)";
+        const TRACK: &str = "INSERT INTO tracks (site_id, post_id, position, artist, title, duration_seconds, link) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)";
         const DOWNLOAD: &str = "INSERT INTO post_downloads (site_id, post_id, download_id, position) VALUES ($1, $2, $3, $4)";
         let site = post.site_id.0;
         in_tx!(self.tx, |conn| {
@@ -1147,6 +1168,7 @@ impl PostsTx<'_> {
                         .bind(&track.artist)
                         .bind(&track.title)
                         .bind(track.duration_seconds.map(i64::from))
+                        .bind(track.link.as_deref())
                         .execute(&mut *conn)
                         .await?;
                 }

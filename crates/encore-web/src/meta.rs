@@ -87,6 +87,8 @@ struct Recording<'a> {
     by_artist: Group<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duration: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -162,6 +164,7 @@ pub fn blog_posting(site: &Site, post: &PostView, series: Option<&SeriesNav>) ->
                         name: &t.artist,
                     },
                     duration: t.duration_iso.as_deref(),
+                    url: t.link.as_deref(),
                 })
                 .collect(),
         }),

@@ -253,6 +253,8 @@ pub struct TrackView {
     pub duration: Option<String>,
     /// ISO 8601, when known.
     pub duration_iso: Option<String>,
+    /// Where to hear or buy it.
+    pub link: Option<String>,
 }
 
 impl TrackView {
@@ -263,6 +265,7 @@ impl TrackView {
             title: t.title.clone(),
             duration: t.duration_display(),
             duration_iso: t.duration_iso8601(),
+            link: t.link.clone(),
         }
     }
 }

@@ -275,3 +275,153 @@ async fn a_reader_signs_in_with_a_provider_and_out_again() {
         .await;
     let _ = browser.call(reqwest::Method::DELETE, "", json!({})).await;
 }
+
+impl Browser {
+    /// Types `value` into the field `css` as a person would have: the value, then an `input`
+    /// event the page's script hears.
+    async fn fill(&self, css: &str, value: &str) {
+        let script = format!(
+            "var f = document.querySelector({}); f.value = {}; \
+             f.dispatchEvent(new Event('input', {{bubbles: true}})); return true",
+            serde_json::to_string(css).unwrap(),
+            serde_json::to_string(value).unwrap(),
+        );
+        assert_eq!(self.eval(&script).await, true, "{css}");
+    }
+
+    /// The text of the page's body.
+    async fn text(&self) -> String {
+        self.eval("return document.body.innerText")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_writer_publishes_edits_and_restores_at_the_desk() {
+    use encore_core::roles::Role;
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    app.signed_in_as("ed", Role::Editor).await;
+    let notes = encore_app::downloads::upload(
+        &app.app,
+        encore_app::Actor::Operator,
+        app.site.id,
+        "rocky-iv-notes.txt",
+        bytes::Bytes::from_static(b"Side A, side B, and the liner notes."),
+    )
+    .await
+    .unwrap();
+    // The cached home page, before the post exists.
+    assert!(!app.page("/").await.contains("Rocky IV"));
+
+    let browser = Browser::start().await;
+    browser.goto(&format!("{}/account/login", app.base)).await;
+    browser.fill("#login", "ed").await;
+    browser.fill("#password", support::PASSWORD).await;
+    browser
+        .click("form[action='/account/login'] button[type=submit]")
+        .await;
+    browser
+        .wait_for("return location.pathname !== '/account/login'")
+        .await;
+
+    // Write: the live preview and the autosave work in the real page, under its security policy.
+    browser.goto(&format!("{}/admin/posts/new", app.base)).await;
+    browser.fill("#title", "Rocky IV").await;
+    browser
+        .fill("#body", "The **training montage**, bar by bar.")
+        .await;
+    browser
+        .wait_for(
+            "var p = document.getElementById('live-preview'); \
+             return !p.hidden && p.innerHTML.includes('<strong>training montage</strong>')",
+        )
+        .await;
+    browser
+        .wait_for("return document.getElementById('autosave-status').textContent.includes('kept')")
+        .await;
+    let when = (app.clock.now() - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    browser.fill("#status-field", "published").await;
+    browser.fill("#published_at", &when).await;
+    browser.fill("input[name=track_0_artist]", "Survivor").await;
+    browser
+        .fill("input[name=track_0_title]", "Burning Heart")
+        .await;
+    browser.fill("input[name=track_0_duration]", "3:51").await;
+    browser
+        .fill("input[name=track_1_artist]", "James Brown")
+        .await;
+    browser
+        .fill("input[name=track_1_title]", "Living in America")
+        .await;
+    browser.click(&format!("#download-{}", notes.id.0)).await;
+    browser.click("button[name=action][value=save]").await;
+    browser
+        .wait_for("return location.search === '?saved=1'")
+        .await;
+    let editor = browser.eval("return location.href").await;
+    let editor = editor
+        .as_str()
+        .unwrap()
+        .trim_end_matches("?saved=1")
+        .to_owned();
+    let public = browser
+        .eval("return document.querySelector('.form-notice a').getAttribute('href')")
+        .await;
+    let public = public.as_str().unwrap().to_owned();
+
+    // Readers see it at once, on its page and on the cached home page.
+    browser.goto(&format!("{}{public}", app.base)).await;
+    let page = browser.text().await;
+    for expected in [
+        "Rocky IV",
+        "training montage",
+        "Burning Heart",
+        "Living in America",
+        "rocky-iv-notes.txt",
+    ] {
+        assert!(
+            page.contains(expected),
+            "{expected} on the post page: {page}"
+        );
+    }
+    assert!(app.page("/").await.contains("Rocky IV"));
+
+    // Edit it; the first save stays as a revision, which can be compared and restored.
+    browser.goto(&editor).await;
+    browser.fill("#title", "Rocky IV (1985)").await;
+    browser.click("button[name=action][value=save]").await;
+    browser
+        .wait_for("return location.search === '?saved=1'")
+        .await;
+    assert!(app.page(&public).await.contains("Rocky IV (1985)"));
+    let revisions = browser
+        .eval("return Array.from(document.querySelectorAll('a[href*=\"/revisions/\"]')).map(a => a.getAttribute('href'))")
+        .await;
+    let revisions = revisions.as_array().unwrap();
+    assert_eq!(revisions.len(), 2, "{revisions:?}");
+    let first = revisions.last().unwrap().as_str().unwrap();
+    browser.goto(&format!("{}{first}", app.base)).await;
+    let compared = browser.text().await;
+    assert!(
+        compared.contains("Rocky IV (1985)") && compared.contains("Title"),
+        "{compared}"
+    );
+    browser.click("form[action$='/restore'] button").await;
+    browser
+        .wait_for("return location.search === '?saved=1'")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('title').value")
+            .await,
+        "Rocky IV"
+    );
+    let page = app.page(&public).await;
+    assert!(page.contains("Rocky IV") && !page.contains("Rocky IV (1985)"));
+    let _ = browser.call(reqwest::Method::DELETE, "", json!({})).await;
+}

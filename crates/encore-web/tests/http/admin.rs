@@ -11,7 +11,7 @@ encore_store::backend_tests!(
     a_post_written_at_the_desk_is_public_at_once_and_edits_show_on_cached_pages,
     a_refused_form_keeps_what_was_typed_and_saves_nothing,
     roles_decide_what_the_desk_may_do,
-    the_list_filters_by_status_author_and_title,
+    the_list_filters_by_status_author_category_series_and_title,
     every_save_is_a_revision_that_can_be_compared_and_restored,
 );
 
@@ -93,6 +93,7 @@ async fn a_post_written_at_the_desk_is_public_at_once_and_edits_show_on_cached_p
             ("track_0_artist", "Kenny Loggins"),
             ("track_0_title", "Danger Zone"),
             ("track_0_duration", "3:36"),
+            ("track_0_link", "https://music.example.org/danger-zone"),
             ("track_1_artist", "Berlin"),
             ("track_1_title", "Take My Breath Away"),
             ("track_2_artist", ""),
@@ -123,9 +124,20 @@ async fn a_post_written_at_the_desk_is_public_at_once_and_edits_show_on_cached_p
         post.contains("Take My Breath Away") && post.contains("Great Soundtracks of 1986"),
         "{post}"
     );
+    // A track with a link links its title, for readers and for machines.
+    assert!(
+        post.contains(
+            "<a href=\"https://music.example.org/danger-zone\" rel=\"noopener\">Danger Zone</a>"
+        ),
+        "{post}"
+    );
+    let json_ld = crate::support::json_ld(&post);
+    assert_eq!(
+        json_ld["about"]["track"][0]["url"],
+        "https://music.example.org/danger-zone"
+    );
     // The year it is about links to the posts about that year, and machines read it too.
     assert!(post.contains("href=\"/subject/1986\""), "{post}");
-    let json_ld = crate::support::json_ld(&post);
     assert_eq!(json_ld["temporalCoverage"], "1986");
     assert!(t.page("/subject/1986").await.contains("Top Gun"));
     assert_eq!(
@@ -155,6 +167,33 @@ async fn a_post_written_at_the_desk_is_public_at_once_and_edits_show_on_cached_p
     let post = t.page(&public).await;
     assert!(post.contains("Top Gun (1986)") && !post.contains("Take My Breath Away"));
 
+    // Rows are reordered by the numbers beside them.
+    let reordered = write(
+        &mut editor,
+        &id_path,
+        &[
+            ("title", "Top Gun (1986)"),
+            ("slug", "top-gun"),
+            ("body", "Danger zone, all summer long."),
+            ("status", "published"),
+            ("published_at", &when),
+            ("track_0_position", "2"),
+            ("track_0_artist", "Kenny Loggins"),
+            ("track_0_title", "Danger Zone"),
+            ("track_1_position", "1"),
+            ("track_1_artist", "Berlin"),
+            ("track_1_title", "Take My Breath Away"),
+        ],
+    )
+    .await;
+    assert_eq!(reordered.status(), StatusCode::SEE_OTHER);
+    let post = t.page(&public).await;
+    let (first, second) = (
+        post.find("Take My Breath Away").unwrap(),
+        post.find("Danger Zone").unwrap(),
+    );
+    assert!(first < second, "Berlin's track is first now");
+
     // Deleted: gone from the public pages at once.
     let form = editor.get(&id_path).await.text().await.unwrap();
     let csrf = csrf_of(&form);
@@ -170,7 +209,18 @@ async fn a_refused_form_keeps_what_was_typed_and_saves_nothing(backend: TestBack
     let t = TestApp::spawn(backend).await;
     let mut author = writer(&t, "lou", Role::Author).await;
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
-    let cases: [Case<'_>; 4] = [
+    let cases: [Case<'_>; 5] = [
+        (
+            &[
+                ("title", "Bad link"),
+                ("body", "Typed with care."),
+                ("track_0_artist", "Survivor"),
+                ("track_0_title", "Burning Heart"),
+                ("track_0_link", "javascript:alert(1)"),
+            ],
+            "the link must be an http:// or https:// address",
+            "value=\"javascript:alert(1)\"",
+        ),
         (
             &[
                 ("title", "Half a track"),
@@ -273,6 +323,7 @@ async fn a_refused_form_keeps_what_was_typed_and_saves_nothing(backend: TestBack
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     let list = author.get("/admin/posts").await.text().await.unwrap();
     for title in [
+        "Bad link",
         "Half a track",
         "Bad time",
         "No part",
@@ -348,9 +399,16 @@ async fn roles_decide_what_the_desk_may_do(backend: TestBackend) {
     assert_eq!(editor.get(&path).await.status(), StatusCode::OK);
 }
 
-async fn the_list_filters_by_status_author_and_title(backend: TestBackend) {
+async fn the_list_filters_by_status_author_category_series_and_title(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
+    let soundtracks =
+        encore_store::testing::fixtures::category(&t.store, &t.site, "Soundtracks").await;
+    let series =
+        encore_store::testing::fixtures::series(&t.store, &t.site, "Great Soundtracks of 1985")
+            .await;
     PostBuilder::new(&t.site, &t.author, "Rocky IV")
+        .category(soundtracks.id)
+        .in_series(series.id, 1)
         .publish(&t.app)
         .await;
     PostBuilder::new(&t.site, &t.author, "Back to the Future")
@@ -397,6 +455,29 @@ async fn the_list_filters_by_status_author_and_title(backend: TestBackend) {
         .await
         .unwrap();
     assert!(marty.contains("Rocky IV"));
+    // The dashboard lists what is scheduled apart from what is out.
+    PostBuilder::new(&t.site, &t.author, "Coming Next Week")
+        .at(t.clock.now() + chrono::Duration::days(7))
+        .publish(&t.app)
+        .await;
+    let dashboard = editor.get("/admin").await.text().await.unwrap();
+    let scheduled =
+        crate::support::between(&dashboard, "<h2>Scheduled</h2>", "<h2>Latest posts</h2>")
+            .expect("a list of scheduled posts");
+    assert!(scheduled.contains("Coming Next Week") && !scheduled.contains("Rocky IV"));
+    // By category and by series, named by their address names.
+    for filter in ["category=soundtracks", "series=great-soundtracks-of-1985"] {
+        let page = editor
+            .get(&format!("/admin/posts?{filter}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Rocky IV") && !page.contains("Back to the Future"),
+            "{filter}: {page}"
+        );
+    }
     assert_eq!(
         editor.get("/admin/posts?page=0").await.status(),
         StatusCode::NOT_FOUND

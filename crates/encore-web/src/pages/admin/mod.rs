@@ -210,6 +210,7 @@ struct Dashboard {
     layout: Layout,
     counts: encore_store::posts::DeskCounts,
     drafts: Vec<Row>,
+    scheduled: Vec<Row>,
     recent: Vec<Row>,
     role: &'static str,
 }
@@ -233,9 +234,15 @@ pub async fn dashboard(
     let drafts = DeskFilter {
         status: Some(PostStatus::Draft),
         author: own,
-        search: String::new(),
+        ..DeskFilter::default()
     };
     let drafts = rows(posts.desk(site.id, &drafts, first).await?.items, now);
+    let scheduled = DeskFilter {
+        status: Some(PostStatus::Published),
+        due_after: Some(now),
+        ..DeskFilter::default()
+    };
+    let scheduled = rows(posts.desk(site.id, &scheduled, first).await?.items, now);
     let recent = DeskFilter {
         status: Some(PostStatus::Published),
         ..DeskFilter::default()
@@ -251,6 +258,7 @@ pub async fn dashboard(
             layout,
             counts,
             drafts,
+            scheduled,
             recent,
             role: writer.role.as_str(),
         },

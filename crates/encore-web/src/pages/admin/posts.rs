@@ -23,12 +23,13 @@ use encore_app::{
 use encore_core::{
     Problems, ValidationError,
     error::required_text,
-    ids::{DownloadId, PostId},
+    ids::{CategoryId, DownloadId, PostId, SeriesId},
     paging::PageRequest,
     post::{PostKind, PostStatus, Rendered, SUBJECT_YEARS},
     roles::Capability,
     site::Site,
-    tracks::{number_tracks, parse_duration},
+    taxonomy::TermKind,
+    tracks::{TrackEntry, number_tracks, parse_duration},
 };
 use encore_store::posts::DeskFilter;
 use serde::{Deserialize, Serialize};
@@ -39,12 +40,15 @@ const PER_PAGE: u32 = 25;
 /// Empty track rows the editor offers below the filled ones.
 const SPARE_TRACK_ROWS: usize = 3;
 
-/// `?status=&author=&q=&page=` on the list of posts.
+/// `?status=&author=&category=&series=&q=&page=` on the list of posts (category and series by
+/// address name).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
     status: String,
     author: String,
+    category: String,
+    series: String,
     q: String,
     page: String,
 }
@@ -57,6 +61,10 @@ struct PostList {
     author: String,
     q: String,
     authors: Vec<(String, String)>,
+    category: String,
+    categories: Vec<(String, String)>,
+    series: String,
+    all_series: Vec<(String, String)>,
     number: u32,
     total_pages: u32,
     prev: Option<String>,
@@ -86,10 +94,19 @@ pub async fn list(
         query.page.parse().map_err(|_| Error::NotFound)?
     };
     let page = PageRequest::new(number, PER_PAGE).ok_or(Error::NotFound)?;
+    let terms = app.store.terms();
+    let categories = terms.list(site.id, TermKind::Category).await?;
+    let all_series = terms.list(site.id, TermKind::Series).await?;
+    let pick = |terms: &[encore_store::terms::Term], slug: &str| {
+        terms.iter().find(|t| t.slug == slug).map(|t| t.id)
+    };
     let filter = DeskFilter {
         status,
         author,
         search: query.q.chars().take(200).collect(),
+        category: pick(&categories, &query.category).map(CategoryId),
+        series: pick(&all_series, &query.series).map(SeriesId),
+        due_after: None,
     };
     let found = app.store.posts().desk(site.id, &filter, page).await?;
     let link = |n: u32| {
@@ -97,6 +114,8 @@ pub async fn list(
         for (k, v) in [
             ("status", &query.status),
             ("author", &query.author),
+            ("category", &query.category),
+            ("series", &query.series),
             ("q", &query.q),
         ] {
             if !v.is_empty() {
@@ -123,6 +142,16 @@ pub async fn list(
         authors: members
             .iter()
             .map(|m| (m.username.clone(), m.display_name.clone()))
+            .collect(),
+        category: query.category.clone(),
+        categories: categories
+            .iter()
+            .map(|t| (t.slug.clone(), t.name.clone()))
+            .collect(),
+        series: query.series.clone(),
+        all_series: all_series
+            .iter()
+            .map(|t| (t.slug.clone(), t.name.clone()))
             .collect(),
         number,
         total_pages,
@@ -168,11 +197,14 @@ struct TrackRow {
     artist: String,
     title: String,
     duration: String,
+    link: String,
 }
 
 impl TrackRow {
     fn is_empty(&self) -> bool {
-        self.artist.is_empty() && self.title.is_empty() && self.duration.is_empty()
+        [&self.artist, &self.title, &self.duration, &self.link]
+            .iter()
+            .all(|f| f.trim().is_empty())
     }
 }
 
@@ -223,6 +255,7 @@ impl Fields {
                     artist: t.artist.clone(),
                     title: t.title.clone(),
                     duration: t.duration_display().unwrap_or_default(),
+                    link: t.link.clone().unwrap_or_default(),
                 })
                 .collect(),
         })
@@ -233,6 +266,7 @@ impl Fields {
     fn from_form(pairs: Vec<(String, String)>) -> (Fields, String, String) {
         let mut fields = Fields::default();
         let mut rows: BTreeMap<usize, TrackRow> = BTreeMap::new();
+        let mut places: BTreeMap<usize, usize> = BTreeMap::new();
         let (mut csrf, mut action) = (String::new(), String::new());
         for (key, value) in pairs {
             match key.as_str() {
@@ -269,12 +303,19 @@ impl Fields {
                         "artist" => row.artist = value,
                         "title" => row.title = value,
                         "duration" => row.duration = value,
+                        "link" => row.link = value,
+                        "position" => {
+                            places.insert(n, value.trim().parse::<usize>().unwrap_or(n + 1));
+                        }
                         _ => {}
                     }
                 }
             }
         }
-        fields.tracks = rows.into_values().collect();
+        // Rows go in the order of the numbers typed beside them (a tie keeps the form's order).
+        let mut rows: Vec<(usize, TrackRow)> = rows.into_iter().collect();
+        rows.sort_by_key(|(n, _)| (places.get(n).copied().unwrap_or(n + 1), *n));
+        fields.tracks = rows.into_iter().map(|(_, row)| row).collect();
         (fields, csrf, action)
     }
 
@@ -336,10 +377,7 @@ impl Fields {
         };
         let mut entries = Vec::new();
         for (i, row) in self.tracks.iter().enumerate() {
-            if row.artist.trim().is_empty()
-                && row.title.trim().is_empty()
-                && row.duration.trim().is_empty()
-            {
+            if row.is_empty() {
                 continue; // an empty row is no track
             }
             let duration = match row.duration.trim() {
@@ -351,7 +389,10 @@ impl Fields {
                     )
                 })),
             };
-            entries.push((row.artist.clone(), row.title.clone(), duration));
+            entries.push(TrackEntry {
+                link: row.link.clone(),
+                ..TrackEntry::new(&row.artist, &row.title, duration)
+            });
         }
         let tracks = problems.check(number_tracks(entries));
         let featured_image = match self.featured_image.trim() {

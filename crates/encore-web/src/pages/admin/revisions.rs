@@ -57,13 +57,7 @@ fn compare(label: &'static str, then: &str, now: &str) -> Option<FieldDiff> {
 }
 
 fn listing(tracks: &[encore_core::tracks::Track]) -> String {
-    tracks
-        .iter()
-        .map(|t| match t.duration_display() {
-            Some(d) => format!("{}. {} – {} ({d})\n", t.position, t.artist, t.title),
-            None => format!("{}. {} – {}\n", t.position, t.artist, t.title),
-        })
-        .collect()
+    encore_core::tracks::format_listing(tracks)
 }
 
 #[derive(Serialize)]
