@@ -47,6 +47,9 @@ pub enum Error {
     /// Too many attempts; carries the seconds to wait.
     #[error("too many requests")]
     TooManyRequests(u64),
+    /// The page is for signed-in members: to the sign-in page, then back to this address.
+    #[error("sign in first")]
+    SignInFirst(String),
 }
 
 impl From<encore_app::AppError> for Error {
@@ -112,6 +115,10 @@ impl Error {
             ),
             Error::BadRequest(why) => (StatusCode::BAD_REQUEST, page("Bad request", why)),
             Error::Forbidden(why) => (StatusCode::FORBIDDEN, page("Not allowed", why)),
+            Error::SignInFirst(_) => (
+                StatusCode::SEE_OTHER,
+                page("Sign in first", "This page is for the blog's members."),
+            ),
             Error::Conflict(why) => (StatusCode::CONFLICT, page("Already taken", why)),
             Error::Store(StoreError::Unavailable(_)) | Error::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -147,6 +154,12 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        if let Error::SignInFirst(next) = &self {
+            return crate::pages::account::see_other(&format!(
+                "{}?next={next}",
+                crate::pages::account::LOGIN_PATH
+            ));
+        }
         let (status, page) = self.status_and_page();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

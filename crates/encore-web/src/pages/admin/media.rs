@@ -1,7 +1,7 @@
 //! The media library at the desk: files to offer under posts, uploaded from the browser, listed
 //! with the posts that offer them, and deleted while no public post does.
 
-use super::{TokenForm, Writer, form_member, member, render};
+use super::{DeskQuery, TokenForm, Writer, form_member, member, render};
 use crate::{
     error::{Error, Result},
     extract::CurrentSite,
@@ -27,7 +27,7 @@ use encore_core::{
     roles::Capability,
     site::Site,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 const HERE: &str = "/admin/media";
 
@@ -105,24 +105,14 @@ async fn page(
     )
 }
 
-/// `?done=uploaded|deleted` after a form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
-}
-
 /// `GET /admin/media`: the site's files and the upload form.
 pub async fn list(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
-    Query(query): Query<DoneQuery>,
+    Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
-    let writer = match member(&app, &site, viewer, HERE, Capability::UploadFiles).await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = member(&app, &site, viewer, HERE, Capability::UploadFiles).await?;
     let notice = match query.done.as_str() {
         "uploaded" => Some("Uploaded. Offer it under a post from the post's editor."),
         "deleted" => Some("Deleted."),

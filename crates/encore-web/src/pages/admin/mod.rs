@@ -13,13 +13,13 @@ mod revisions;
 pub mod settings;
 pub mod terms;
 
-pub use posts::{ListQuery, SavedQuery, create, delete, edit_form, list, new_form, update};
+pub use posts::{ListQuery, create, delete, edit_form, list, new_form, update};
 pub use revisions::{restore, revision};
 
 use crate::{
     error::{Error, Result},
     extract::CurrentSite,
-    pages::account::{LOGIN_PATH, check_token, personal, personal_head, see_other},
+    pages::account::{check_token, personal, personal_head},
     session::{SignedIn, Viewer},
     state::AppState,
     views::{DateView, Layout},
@@ -58,21 +58,22 @@ pub(super) async fn writer(
     site: &Site,
     viewer: Option<SignedIn>,
     here: &str,
-) -> Result<std::result::Result<Writer, Response>> {
+) -> Result<Writer> {
     member(app, site, viewer, here, Capability::EditOwnDrafts).await
 }
 
 /// The member on a desk page that needs `need`, or where they must go first: the sign-in page
-/// (not signed in) or a refusal (their role on the site does not allow it).
+/// (not signed in, [`Error::SignInFirst`]) or a refusal (their role on the site does not allow
+/// it).
 pub(super) async fn member(
     app: &AppState,
     site: &Site,
     viewer: Option<SignedIn>,
     here: &str,
     need: Capability,
-) -> Result<std::result::Result<Writer, Response>> {
+) -> Result<Writer> {
     let Some(viewer) = viewer else {
-        return Ok(Err(see_other(&format!("{LOGIN_PATH}?next={here}"))));
+        return Err(Error::SignInFirst(here.to_owned()));
     };
     let role = app
         .store
@@ -80,7 +81,7 @@ pub(super) async fn member(
         .role(site.id, viewer.session.account_id)
         .await?;
     match role {
-        Some(role) if role.can(need) => Ok(Ok(Writer { viewer, role })),
+        Some(role) if role.can(need) => Ok(Writer { viewer, role }),
         Some(role) if role.can(Capability::EditOwnDrafts) => Err(Error::Forbidden(
             "this part of the desk is for the site's administrators".into(),
         )),
@@ -114,9 +115,7 @@ pub(super) async fn form_member(
         return Err(Error::Forbidden("sign in first".into()));
     };
     check_token(&signed_in, csrf)?;
-    member(app, site, Some(signed_in), "/admin", need)
-        .await?
-        .map_err(|_| Error::Forbidden("sign in first".into()))
+    member(app, site, Some(signed_in), "/admin", need).await
 }
 
 /// What the desk's menu offers a member.
@@ -221,10 +220,7 @@ pub async fn dashboard(
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
 ) -> Result<Response> {
-    let writer = match writer(&app, &site, viewer, "/admin").await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = writer(&app, &site, viewer, "/admin").await?;
     let now = app.clock.now();
     let posts = app.store.posts();
     let counts = posts.desk_counts(site.id, now).await?;
@@ -263,6 +259,16 @@ pub async fn dashboard(
             role: writer.role.as_str(),
         },
     )
+}
+
+/// What a desk page says after a form sent the member back to it: `?done=…` (what happened),
+/// `?saved=1`, or `?restore=1` (the editor takes back an autosave).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeskQuery {
+    pub(super) done: String,
+    pub(super) saved: String,
+    pub(super) restore: String,
 }
 
 /// The delete form's token.

@@ -1,7 +1,7 @@
 //! People at the desk (administrators): who has a role on the site, inviting someone, changing a
 //! role, turning someone away and letting them back.
 
-use super::{Writer, form_member, member, render};
+use super::{DeskQuery, Writer, form_member, member, render};
 use crate::{
     error::{Error, Result},
     extract::CurrentSite,
@@ -110,24 +110,14 @@ async fn page(
     )
 }
 
-/// `?done=invited|changed` after a form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
-}
-
 /// `GET /admin/people`: everyone with a role on the site, and the invitation form.
 pub async fn list(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
-    Query(query): Query<DoneQuery>,
+    Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
-    let writer = match member(&app, &site, viewer, HERE, Capability::ManageSite).await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = member(&app, &site, viewer, HERE, Capability::ManageSite).await?;
     let notice = match query.done.as_str() {
         "invited" => Some("Invitation mailed. The link in it works once, for a week."),
         "changed" => Some("Saved."),

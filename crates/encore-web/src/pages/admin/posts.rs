@@ -1,6 +1,6 @@
 //! Posts at the desk: the list with its filters, the editor, saving and deleting.
 
-use super::{Row, TokenForm, Writer, form_writer, render, rows, writer};
+use super::{DeskQuery, Row, TokenForm, Writer, form_writer, render, rows, writer};
 use crate::{
     error::{Error, Result},
     extract::CurrentSite,
@@ -78,10 +78,7 @@ pub async fn list(
     Viewer(viewer): Viewer,
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
-    let writer = match writer(&app, &site, viewer, "/admin/posts").await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = writer(&app, &site, viewer, "/admin/posts").await?;
     let status = query.status.parse::<PostStatus>().ok();
     let members = app.store.accounts().members(site.id).await?;
     let author = members
@@ -639,12 +636,9 @@ pub async fn new_form(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
-    Query(query): Query<SavedQuery>,
+    Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
-    let writer = match writer(&app, &site, viewer, "/admin/posts/new").await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = writer(&app, &site, viewer, "/admin/posts/new").await?;
     let fields = Fields {
         kind: "post".into(),
         status: "draft".into(),
@@ -667,14 +661,6 @@ pub async fn new_form(
     .await
 }
 
-/// `?saved=1` after a save; `?restore=1` to take back an autosave.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-    restore: String,
-}
-
 /// The autosave's fields instead of `fields`, when the query asks for them and there is one.
 async fn restore(
     app: &AppState,
@@ -682,7 +668,7 @@ async fn restore(
     writer: &Writer,
     id: Option<PostId>,
     fields: Fields,
-    query: &SavedQuery,
+    query: &DeskQuery,
 ) -> Result<(Fields, bool)> {
     if query.restore != "1" {
         return Ok((fields, false));
@@ -703,13 +689,10 @@ pub async fn edit_form(
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
     Path(id): Path<String>,
-    Query(query): Query<SavedQuery>,
+    Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
     let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
-    let writer = match writer(&app, &site, viewer, &format!("/admin/posts/{}", id.0)).await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = writer(&app, &site, viewer, &format!("/admin/posts/{}", id.0)).await?;
     let post = editable(&app, &site, &writer, id).await?;
     let fields = Fields::of(&app, &site, &post).await?;
     let (fields, restored) = restore(&app, &site, &writer, Some(id), fields, &query).await?;

@@ -78,10 +78,7 @@ pub async fn revision(
     let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
     let rev: i64 = rev.parse().map_err(|_| Error::NotFound)?;
     let here = format!("/admin/posts/{}/revisions/{rev}", id.0);
-    let writer = match writer(&app, &site, viewer, &here).await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = writer(&app, &site, viewer, &here).await?;
     let post = editable(&app, &site, &writer, id).await?;
     let old = app
         .store

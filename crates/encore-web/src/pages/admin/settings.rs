@@ -1,7 +1,7 @@
 //! The site's settings at the desk: its name and address, the length of its lists, who may join,
 //! and (with the conversation) how discussion works.
 
-use super::{form_member, member, render};
+use super::{DeskQuery, form_member, member, render};
 use crate::{
     error::Result,
     extract::CurrentSite,
@@ -71,24 +71,14 @@ async fn page(
     )
 }
 
-/// `?saved=1` after a save.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-}
-
 /// `GET /admin/settings`: the site's settings, for its administrators.
 pub async fn show(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
-    Query(query): Query<SavedQuery>,
+    Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
-    let writer = match member(&app, &site, viewer, HERE, Capability::ManageSite).await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = member(&app, &site, viewer, HERE, Capability::ManageSite).await?;
     let open = app.store.sites().signup_open(site.id).await?;
     let fields = SettingsForm {
         csrf: String::new(),

@@ -1,7 +1,7 @@
 //! Categories, tags and series at the desk (editors and administrators): listed with their
 //! posts, made, renamed, nested, merged and deleted.
 
-use super::{TokenForm, Writer, form_member, member, render};
+use super::{DeskQuery, TokenForm, Writer, form_member, member, render};
 use crate::{
     error::{Error, Result},
     extract::CurrentSite,
@@ -170,27 +170,17 @@ async fn list_page(
     )
 }
 
-/// `?done=added|saved|merged|deleted` after a form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
-}
-
 /// `GET /admin/{kind}`: the site's categories, tags or series, and a form to add one.
 pub async fn list(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
     Path(kind): Path<String>,
-    Query(query): Query<DoneQuery>,
+    Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
     let kind = kind_of(&kind)?;
     let here = format!("/admin/{}", kind.plural());
-    let writer = match member(&app, &site, viewer, &here, Capability::EditOthersPosts).await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = member(&app, &site, viewer, &here, Capability::EditOthersPosts).await?;
     let notice = match query.done.as_str() {
         "added" => Some("Added."),
         "merged" => Some("Merged: its posts are filed under the one it joined."),
@@ -273,13 +263,6 @@ async fn edit_page(
     )
 }
 
-/// `?saved=1` after a save.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-}
-
 async fn term(app: &AppState, site: &Site, kind: TermKind, id: &str) -> Result<Term> {
     let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
     app.store
@@ -295,14 +278,11 @@ pub async fn edit(
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
     Path((kind, id)): Path<(String, String)>,
-    Query(query): Query<SavedQuery>,
+    Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
     let kind = kind_of(&kind)?;
     let here = format!("/admin/{}/{id}", kind.plural());
-    let writer = match member(&app, &site, viewer, &here, Capability::EditOthersPosts).await? {
-        Ok(writer) => writer,
-        Err(response) => return Ok(response),
-    };
+    let writer = member(&app, &site, viewer, &here, Capability::EditOthersPosts).await?;
     let term = term(&app, &site, kind, &id).await?;
     let form = TermForm::of(&term);
     let saved = query.saved == "1";
