@@ -10,12 +10,15 @@ import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 const lib = pathToFileURL(path.join(process.env.OIDC_DIR, 'node_modules/oidc-provider/lib/index.js'));
+console.error('oidc test provider: loading oidc-provider');
 const { default: Provider } = await import(lib.href);
+console.error('oidc test provider: loaded');
 
 const port = Number(process.env.PORT);
 const account = JSON.parse(process.env.ACCOUNT);
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' };
+console.error('oidc test provider: signing key made');
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   clients: [{
@@ -38,6 +41,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   }),
 });
 provider.proxy = false;
+console.error('oidc test provider: configured; listening next');
 
 const handle = provider.callback();
 http.createServer(async (req, res) => {
