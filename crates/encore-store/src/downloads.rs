@@ -65,6 +65,8 @@ pub struct LibraryItem {
     pub posts: i64,
     /// Public posts that offer it (it cannot be deleted while one does).
     pub public_posts: i64,
+    /// Whether it is a picture (it has copies, and can be a post's featured picture).
+    pub is_picture: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -74,6 +76,7 @@ struct LibraryRow {
     created_at: DateTime<Utc>,
     posts: i64,
     public_posts: i64,
+    is_picture: bool,
 }
 
 /// A stored download and where its bytes are.
@@ -156,7 +159,8 @@ impl Downloads<'_> {
              (SELECT COUNT(*) FROM post_downloads pd JOIN posts p ON p.id = pd.post_id \
               WHERE pd.download_id = d.id AND ",
             crate::public!("p", "$2"),
-            ") AS public_posts FROM downloads d WHERE d.site_id = $1 ORDER BY d.id DESC"
+            ") AS public_posts, d.width IS NOT NULL AS is_picture \
+             FROM downloads d WHERE d.site_id = $1 ORDER BY d.id DESC"
         );
         let rows: Vec<LibraryRow> = read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(site.0)
@@ -170,6 +174,7 @@ impl Downloads<'_> {
                 created_at: r.created_at,
                 posts: r.posts,
                 public_posts: r.public_posts,
+                is_picture: r.is_picture,
             })
             .collect())
     }

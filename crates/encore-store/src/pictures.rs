@@ -175,20 +175,6 @@ impl Downloads<'_> {
             .await?;
         Ok(Bytes::from(chunks.concat()))
     }
-
-    /// The site's pictures, newest first: `(id, file name)`, for the editor's choice.
-    pub async fn pictures(&self, site: SiteId) -> Result<Vec<(DownloadId, String)>> {
-        const SQL: &str = "SELECT id, file_name FROM downloads WHERE site_id = $1 AND width IS NOT NULL \
-                           ORDER BY id DESC";
-        let rows: Vec<(i64, String)> = read!(self.store, |pool| sqlx::query_as(SQL)
-            .bind(site.0)
-            .fetch_all(pool)
-            .await)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name)| (DownloadId(id), name))
-            .collect())
-    }
 }
 
 impl DownloadsTx<'_> {

@@ -4,23 +4,20 @@
 use super::{TokenForm, form_writer};
 use crate::{
     error::{Error, Result},
+    extract::Params,
     pages::account::see_other,
     session::{FormSite, SignedIn, Viewer},
     state::AppState,
 };
 use axum::{
     Form, Json,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use encore_app::drafts;
 use encore_core::{ids::PostId, post::Rendered, site::Site};
 use serde::Serialize;
-
-fn post_id(id: &str) -> Result<PostId> {
-    Ok(PostId(id.parse().map_err(|_| Error::NotFound)?))
-}
 
 /// The editor of `post` (`None`: the new post's).
 fn editor_path(post: Option<PostId>) -> String {
@@ -93,10 +90,10 @@ pub async fn autosave(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let id = post_id(&id)?;
+    let id = PostId(id);
     keep(&app, &site, viewer, Some(id), pairs).await
 }
 
@@ -127,10 +124,10 @@ pub async fn discard_saved(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
-    let id = post_id(&id)?;
+    let id = PostId(id);
     discard(&app, &site, viewer, Some(id), &form.csrf).await
 }
 
@@ -139,10 +136,10 @@ pub async fn share(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
-    let id = post_id(&id)?;
+    let id = PostId(id);
     let writer = form_writer(&app, &site, viewer, &form.csrf).await?;
     drafts::share_preview(&app.app, writer.actor(), site.id, id).await?;
     Ok(see_other(&format!("{}#sharing", editor_path(Some(id)))))
@@ -153,10 +150,10 @@ pub async fn unshare(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
-    let id = post_id(&id)?;
+    let id = PostId(id);
     let writer = form_writer(&app, &site, viewer, &form.csrf).await?;
     drafts::stop_preview(&app.app, writer.actor(), site.id, id).await?;
     Ok(see_other(&format!("{}#sharing", editor_path(Some(id)))))

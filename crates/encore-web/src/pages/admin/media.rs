@@ -4,7 +4,7 @@
 use super::{DeskQuery, TokenForm, Writer, form_member, member, render};
 use crate::{
     error::{Error, Result},
-    extract::CurrentSite,
+    extract::{CurrentSite, Params},
     pages::account::{Outcome, see_other},
     session::{FormSite, Viewer},
     state::AppState,
@@ -12,7 +12,7 @@ use crate::{
 };
 use axum::{
     Form,
-    extract::{Multipart, Path, Query, State, multipart::MultipartRejection},
+    extract::{Multipart, Query, State, multipart::MultipartRejection},
     http::StatusCode,
     response::Response,
 };
@@ -197,10 +197,10 @@ pub async fn delete(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
-    let id = DownloadId(id.parse().map_err(|_| Error::NotFound)?);
+    let id = DownloadId(id);
     let writer = form_member(&app, &site, viewer, &form.csrf, Capability::EditOthersPosts).await?;
     match delete_download(&app.app, writer.actor(), site.id, id).await {
         Ok(()) => Ok(see_other(&format!("{HERE}?done=deleted"))),

@@ -4,7 +4,7 @@
 use super::{DeskQuery, Writer, form_member, member, render};
 use crate::{
     error::{Error, Result},
-    extract::CurrentSite,
+    extract::{CurrentSite, Params},
     pages::account::{Outcome, see_other},
     session::{FormSite, Viewer},
     state::AppState,
@@ -12,7 +12,7 @@ use crate::{
 };
 use axum::{
     Form,
-    extract::{Path, Query, State},
+    extract::{Query, State},
     response::Response,
 };
 use encore_app::{
@@ -167,10 +167,10 @@ pub async fn change(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Form(form): Form<MemberForm>,
 ) -> Result<Response> {
-    let id = AccountId(id.parse().map_err(|_| Error::NotFound)?);
+    let id = AccountId(id);
     let writer = form_member(&app, &site, viewer, &form.csrf, Capability::ManageSite).await?;
     let change = match form.action.as_str() {
         "disable" => MemberChange::Disable,

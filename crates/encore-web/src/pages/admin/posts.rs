@@ -3,7 +3,7 @@
 use super::{DeskQuery, Row, TokenForm, Writer, form_writer, render, rows, writer};
 use crate::{
     error::{Error, Result},
-    extract::CurrentSite,
+    extract::{CurrentSite, Params},
     pages::account::{Outcome, see_other},
     session::{FormSite, SignedIn, Viewer},
     state::AppState,
@@ -11,7 +11,7 @@ use crate::{
 };
 use axum::{
     Form,
-    extract::{Path, Query, State},
+    extract::{Query, State},
     http::StatusCode,
     response::Response,
 };
@@ -561,11 +561,17 @@ async fn editor(
             .map(|token| site.url(&format!("/preview/{token}"))),
         None => None,
     };
-    let mut library: Vec<LibraryChoice> = app
+    let files = app
         .store
         .downloads()
         .library(site.id, app.clock.now())
-        .await?
+        .await?;
+    let pictures = files
+        .iter()
+        .filter(|item| item.is_picture)
+        .map(|item| (item.download.id.0, item.download.file_name.clone()))
+        .collect();
+    let mut library: Vec<LibraryChoice> = files
         .into_iter()
         .map(|item| LibraryChoice {
             offered: fields.downloads.contains(&item.download.id.0.to_string()),
@@ -582,14 +588,6 @@ async fn editor(
             .position(|d| *d == c.id.to_string())
             .unwrap_or(usize::MAX)
     });
-    let pictures = app
-        .store
-        .downloads()
-        .pictures(site.id)
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.0, name))
-        .collect();
     let typed = fields.published_at.trim();
     let time_fits_picker =
         typed.is_empty() || (typed.contains('T') && parse_local(typed).is_some());
@@ -688,10 +686,10 @@ pub async fn edit_form(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
-    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
+    let id = PostId(id);
     let writer = writer(&app, &site, viewer, &format!("/admin/posts/{}", id.0)).await?;
     let post = editable(&app, &site, &writer, id).await?;
     let fields = Fields::of(&app, &site, &post).await?;
@@ -729,10 +727,10 @@ pub async fn update(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
+    let id = PostId(id);
     save(app, site, viewer, Some(id), pairs).await
 }
 
@@ -815,10 +813,10 @@ pub async fn delete(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path(id): Path<String>,
+    Params(id): Params<i64>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
-    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
+    let id = PostId(id);
     let writer = form_writer(&app, &site, viewer, &form.csrf).await?;
     delete_post(&app.app, writer.actor(), site.id, id).await?;
     Ok(see_other("/admin/posts"))

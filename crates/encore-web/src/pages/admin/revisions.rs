@@ -7,18 +7,13 @@ use super::{
 };
 use crate::{
     error::{Error, Result},
-    extract::CurrentSite,
+    extract::{CurrentSite, Params},
     pages::account::see_other,
     session::{FormSite, Viewer},
     state::AppState,
     views::{DateView, Layout},
 };
-use axum::{
-    Form,
-    extract::{Path, State},
-    http::StatusCode,
-    response::Response,
-};
+use axum::{Form, extract::State, http::StatusCode, response::Response};
 use encore_core::ids::PostId;
 use serde::Serialize;
 
@@ -73,10 +68,9 @@ pub async fn revision(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
-    Path((id, rev)): Path<(String, String)>,
+    Params((id, rev)): Params<(i64, i64)>,
 ) -> Result<Response> {
-    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
-    let rev: i64 = rev.parse().map_err(|_| Error::NotFound)?;
+    let id = PostId(id);
     let here = format!("/admin/posts/{}/revisions/{rev}", id.0);
     let writer = writer(&app, &site, viewer, &here).await?;
     let post = editable(&app, &site, &writer, id).await?;
@@ -127,11 +121,10 @@ pub async fn restore(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path((id, rev)): Path<(String, String)>,
+    Params((id, rev)): Params<(i64, i64)>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
-    let id = PostId(id.parse().map_err(|_| Error::NotFound)?);
-    let rev: i64 = rev.parse().map_err(|_| Error::NotFound)?;
+    let id = PostId(id);
     let writer = form_writer(&app, &site, viewer, &form.csrf).await?;
     encore_app::posts::restore_revision(&app.app, writer.actor(), site.id, id, rev).await?;
     Ok(see_other(&format!("/admin/posts/{}?saved=1", id.0)))

@@ -4,7 +4,7 @@
 use super::{DeskQuery, TokenForm, Writer, form_member, member, render};
 use crate::{
     error::{Error, Result},
-    extract::CurrentSite,
+    extract::{CurrentSite, Params},
     pages::account::{Outcome, see_other},
     session::{FormSite, Viewer},
     state::AppState,
@@ -263,8 +263,7 @@ async fn edit_page(
     )
 }
 
-async fn term(app: &AppState, site: &Site, kind: TermKind, id: &str) -> Result<Term> {
-    let id: i64 = id.parse().map_err(|_| Error::NotFound)?;
+async fn term(app: &AppState, site: &Site, kind: TermKind, id: i64) -> Result<Term> {
     app.store
         .terms()
         .get(site.id, kind, id)
@@ -277,13 +276,13 @@ pub async fn edit(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Viewer(viewer): Viewer,
-    Path((kind, id)): Path<(String, String)>,
+    Params((kind, id)): Params<(String, i64)>,
     Query(query): Query<DeskQuery>,
 ) -> Result<Response> {
     let kind = kind_of(&kind)?;
     let here = format!("/admin/{}/{id}", kind.plural());
     let writer = member(&app, &site, viewer, &here, Capability::EditOthersPosts).await?;
-    let term = term(&app, &site, kind, &id).await?;
+    let term = term(&app, &site, kind, id).await?;
     let form = TermForm::of(&term);
     let saved = query.saved == "1";
     edit_page(
@@ -303,12 +302,12 @@ pub async fn update(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path((kind, id)): Path<(String, String)>,
+    Params((kind, id)): Params<(String, i64)>,
     Form(form): Form<TermForm>,
 ) -> Result<Response> {
     let writer = form_member(&app, &site, viewer, &form.csrf, Capability::EditOthersPosts).await?;
     let kind = kind_of(&kind)?;
-    let term = term(&app, &site, kind, &id).await?;
+    let term = term(&app, &site, kind, id).await?;
     match save_term(
         &app.app,
         writer.actor(),
@@ -340,12 +339,12 @@ pub async fn merge(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path((kind, id)): Path<(String, String)>,
+    Params((kind, id)): Params<(String, i64)>,
     Form(form): Form<MergeForm>,
 ) -> Result<Response> {
     let writer = form_member(&app, &site, viewer, &form.csrf, Capability::EditOthersPosts).await?;
     let kind = kind_of(&kind)?;
-    let term = term(&app, &site, kind, &id).await?;
+    let term = term(&app, &site, kind, id).await?;
     let into = form.into.trim().parse().unwrap_or(-1);
     match merge_terms(&app.app, writer.actor(), site.id, kind, term.id, into).await {
         Ok(()) => Ok(see_other(&format!("/admin/{}?done=merged", kind.plural()))),
@@ -362,12 +361,12 @@ pub async fn delete(
     State(app): State<AppState>,
     FormSite(site): FormSite,
     Viewer(viewer): Viewer,
-    Path((kind, id)): Path<(String, String)>,
+    Params((kind, id)): Params<(String, i64)>,
     Form(form): Form<TokenForm>,
 ) -> Result<Response> {
     let writer = form_member(&app, &site, viewer, &form.csrf, Capability::EditOthersPosts).await?;
     let kind = kind_of(&kind)?;
-    let term = term(&app, &site, kind, &id).await?;
+    let term = term(&app, &site, kind, id).await?;
     delete_term(&app.app, writer.actor(), site.id, kind, term.id).await?;
     Ok(see_other(&format!("/admin/{}?done=deleted", kind.plural())))
 }
