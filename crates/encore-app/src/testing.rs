@@ -62,11 +62,7 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// A server on a free port, not started.
     pub fn new() -> SmtpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = helper_port();
         SmtpServer {
             port,
             dir: tempfile::tempdir().unwrap(),
@@ -144,6 +140,29 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A free loopback port for a helper process, below the kernel's ephemeral range.
+///
+/// A port found by binding port 0 and letting go is one the kernel hands out again: a test server
+/// or chromedriver binding port 0 a moment later took it before the helper could (`EADDRINUSE`,
+/// seen in CI). Ports below the ephemeral range are only ever given to whoever asks for them by
+/// number, so picking one at random there and checking that it is free leaves no such race.
+fn helper_port() -> u16 {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32_768);
+    let (from, to) = (10_000u16, ephemeral_low.max(10_100));
+    for _ in 0..1000 {
+        let mut bytes = [0u8; 2];
+        getrandom::fill(&mut bytes).unwrap();
+        let port = from + u16::from_le_bytes(bytes) % (to - from);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between {from} and {to}");
 }
 
 /// Starts `command` and waits until it accepts connections on `port` (and, with `ready`, has
@@ -232,11 +251,7 @@ pub const OIDC_CLIENT_SECRET: &str = "a-client-secret-for-tests-only-0123456789"
 impl OidcProvider {
     /// A provider on a free port, not started (so that its issuer can be configured first).
     pub fn new() -> OidcProvider {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = helper_port();
         OidcProvider {
             port,
             child: None,
@@ -258,7 +273,11 @@ impl OidcProvider {
             account.sub, account.email, account.email_verified, account.name
         );
         let mut command = std::process::Command::new("node");
+        // The provider keeps the machine's clock: a run with a faked date (scripts/test preloads
+        // libfaketime) is about Encore's clock, and Node.js making its RSA key under libfaketime
+        // hung for more than 90 s in CI.
         command
+            .env_remove("LD_PRELOAD")
             .arg(script)
             .env("OIDC_DIR", dir)
             .env("PORT", self.port.to_string())
