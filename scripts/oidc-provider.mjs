@@ -16,8 +16,9 @@ console.error('oidc test provider: loaded');
 
 const port = Number(process.env.PORT);
 const account = JSON.parse(process.env.ACCOUNT);
-const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' };
+// An elliptic-curve key: made at once, where an RSA key's prime search stalled on a loaded machine.
+const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const jwk = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'ES256' };
 console.error('oidc test provider: signing key made');
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {
@@ -28,6 +29,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post',
+    id_token_signed_response_alg: 'ES256',
   }],
   jwks: { keys: [jwk] },
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
