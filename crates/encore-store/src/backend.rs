@@ -1,14 +1,14 @@
 //! The one place that names SQLite and PostgreSQL: connecting, migrating, and the macros that run
 //! one query body against whichever pool is live.
 
-use crate::StoreError;
+use crate::{StoreError, quick::QuickReaders};
 use sqlx::{
     PgPool, SqlitePool,
     migrate::Migrator,
     postgres::PgPoolOptions,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -21,6 +21,8 @@ pub(crate) enum Db {
     Sqlite {
         writer: SqlitePool,
         reader: SqlitePool,
+        /// The same file again, for the reads of public pages (see [`crate::quick`]).
+        quick: Arc<QuickReaders>,
     },
     /// A PostgreSQL server; its pool serves reads and writes.
     Postgres(PgPool),
@@ -119,6 +121,10 @@ pub(crate) async fn connect(url: &str, pool: &PoolOptions) -> Result<Db, StoreEr
                 .acquire_timeout(pool.acquire_timeout)
                 .connect_with(base.clone())
                 .await?;
+            let quick = Arc::new(QuickReaders::new(
+                base.get_filename(),
+                pool.max_connections as usize,
+            ));
             // A megabyte of page cache per reader (SQLite's default is two): the operating
             // system caches the file anyway, and the readers' caches add up in the resident size.
             let reader = SqlitePoolOptions::new()
@@ -126,7 +132,11 @@ pub(crate) async fn connect(url: &str, pool: &PoolOptions) -> Result<Db, StoreEr
                 .acquire_timeout(pool.acquire_timeout)
                 .connect_with(base.read_only(true).pragma("cache_size", "-1024"))
                 .await?;
-            Ok(Db::Sqlite { writer, reader })
+            Ok(Db::Sqlite {
+                writer,
+                reader,
+                quick,
+            })
         }
         Backend::Postgres => {
             let pg = PgPoolOptions::new()
@@ -159,7 +169,7 @@ pub(crate) async fn migrate_to(db: &Db, version: i64) -> Result<(), StoreError> 
 
 pub(crate) async fn close(db: &Db) {
     match db {
-        Db::Sqlite { writer, reader } => {
+        Db::Sqlite { writer, reader, .. } => {
             reader.close().await;
             writer.close().await;
         }
@@ -260,7 +270,18 @@ macro_rules! read_split {
     };
 }
 
-pub(crate) use {in_tx, in_tx_split, read, read_split, write};
+/// Runs a read of a public page: on SQLite `$sbody` on the calling thread with `$conn` a
+/// `&rusqlite::Connection` (see [`crate::quick`]), on PostgreSQL `$pbody` with the pool.
+macro_rules! read_quick {
+    ($store:expr, sqlite: |$conn:ident| $sbody:expr, postgres: |$pp:ident| $pbody:expr $(,)?) => {
+        match &$store.db {
+            $crate::backend::Db::Sqlite { quick, .. } => quick.read(|$conn| $sbody),
+            $crate::backend::Db::Postgres($pp) => $pbody,
+        }
+    };
+}
+
+pub(crate) use {in_tx, in_tx_split, read, read_quick, read_split, write};
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,7 @@ pub mod logins;
 pub mod media;
 pub mod pictures;
 pub mod posts;
+mod quick;
 pub mod revisions;
 pub mod series;
 pub mod sessions;

@@ -5,9 +5,10 @@
 
 use crate::{
     Result, Store, StoreError, Tx,
-    backend::{in_tx, read, read_split},
+    backend::{in_tx, read, read_quick, read_split},
     classify,
     downloads::DownloadRow,
+    quick,
     taxonomy::{CategoryRow, TagRow},
 };
 use chrono::{DateTime, Utc};
@@ -20,6 +21,7 @@ use encore_core::{
     taxonomy::{Category, Tag},
     tracks::Track,
 };
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -244,6 +246,21 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl SummaryRow {
+    /// Reads the columns of `summary_columns!` from a quick reader's row.
+    fn from_quick(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
+        Ok(SummaryRow {
+            id: r.get("id")?,
+            kind: r.get("kind")?,
+            slug: r.get("slug")?,
+            title: r.get("title")?,
+            teaser: r.get("teaser")?,
+            published_at: quick::maybe_time_column(r, "published_at")?,
+            author_id: r.get("author_id")?,
+            author_username: r.get("author_username")?,
+            author_display_name: r.get("author_display_name")?,
+        })
+    }
+
     fn into_summary(self, categories: Vec<Category>) -> Result<PostSummary> {
         Ok(PostSummary {
             id: PostId(self.id),
@@ -281,6 +298,25 @@ struct PostRow {
 }
 
 impl PostRow {
+    /// Reads the columns of `post_select!` from a quick reader's row.
+    fn from_quick(r: &rusqlite::Row<'_>) -> rusqlite::Result<PostRow> {
+        Ok(PostRow {
+            summary: SummaryRow::from_quick(r)?,
+            status: r.get("status")?,
+            body: r.get("body")?,
+            body_html: r.get("body_html")?,
+            excerpt: r.get("excerpt")?,
+            updated_at: quick::time_column(r, "updated_at")?,
+            series_id: r.get("series_id")?,
+            series_position: r.get("series_position")?,
+            subject_year: r.get("subject_year")?,
+            featured_image_id: r.get("featured_image_id")?,
+            series_slug: r.get("series_slug")?,
+            series_title: r.get("series_title")?,
+            series_description: r.get("series_description")?,
+        })
+    }
+
     fn series(&self) -> Option<Series> {
         Some(Series {
             id: SeriesId(self.series_id?),
@@ -333,6 +369,71 @@ struct ExtraRow {
     n3: Option<i64>,
     t: Option<DateTime<Utc>>,
 }
+
+// $1 post, $2 site; with neighbours also $3 now, $4 series, $5 the post's time.
+macro_rules! extras_sql {
+    () => {
+        "SELECT 'c' AS what, c.id, c.slug AS a, c.name AS b, c.description AS c, '' AS d, \
+                CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, \
+                CAST(NULL AS TIMESTAMPTZ) AS t \
+           FROM post_categories pc JOIN categories c ON c.id = pc.category_id WHERE pc.post_id = $1 \
+         UNION ALL \
+         SELECT 't', t.id, t.slug, t.name, '', '', NULL, NULL, NULL, NULL \
+           FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1 \
+         UNION ALL \
+         SELECT 'k', position, artist, title, COALESCE(link, ''), '', duration_seconds, NULL, NULL, NULL \
+           FROM tracks WHERE post_id = $1 \
+         UNION ALL \
+         SELECT 'd', d.id, d.file_name, d.content_type, d.sha256, d.storage_key, d.byte_size, \
+                d.download_count, pd.position, NULL \
+           FROM post_downloads pd JOIN downloads d ON d.id = pd.download_id \
+           WHERE pd.post_id = $1 AND d.site_id = $2"
+    };
+}
+// The neighbours' columns: id, slug, title, kind, then the place in the series and the
+// time. `+p.site_id` keeps SQLite on the series index for the parts (the stream index
+// would walk every public post of the site).
+macro_rules! with_nearby_sql {
+    () => { concat!(
+    extras_sql!(),
+    " UNION ALL SELECT 'part', p.id, p.slug, p.title, p.kind, '', p.series_position, NULL, NULL, p.published_at \
+       FROM posts p WHERE p.series_id = $4 AND +p.site_id = $2 AND p.kind = 'post' AND ",
+    crate::public!("p", "$3"),
+    " UNION ALL SELECT * FROM (SELECT 'older' AS what, p.id, p.slug AS a, p.title AS b, p.kind AS c, '' AS d, \
+         CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, p.published_at AS t \
+       FROM posts p WHERE p.site_id = $2 AND p.kind = 'post' AND ",
+    crate::public!("p", "$3"),
+    " AND (p.published_at, p.id) < ($5, $1) ORDER BY p.published_at DESC, p.id DESC LIMIT 1) o \
+     UNION ALL SELECT * FROM (SELECT 'newer' AS what, p.id, p.slug AS a, p.title AS b, p.kind AS c, '' AS d, \
+         CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, p.published_at AS t \
+       FROM posts p WHERE p.site_id = $2 AND p.kind = 'post' AND ",
+    crate::public!("p", "$3"),
+    " AND (p.published_at, p.id) > ($5, $1) ORDER BY p.published_at, p.id LIMIT 1) n"
+) };
+}
+// The rows travel as one JSON array in one row: a database driver hands rows over one
+// by one, and a post page has some twenty.
+macro_rules! as_json {
+    (sqlite, $union:expr) => {
+        concat!(
+            "SELECT json_group_array(json_array(what, id, a, b, c, d, n1, n2, n3, t)) FROM (",
+            $union,
+            ") x"
+        )
+    };
+    (postgres, $union:expr) => {
+        concat!(
+            "SELECT CAST(COALESCE(json_agg(json_build_array(what, id, a, b, c, d, n1, n2, n3, t)), '[]') AS TEXT) FROM (",
+            $union,
+            ") x"
+        )
+    };
+}
+
+/// [`Posts::extras`]'s query on SQLite with a post's neighbours, as the quick readers run it.
+const EXTRAS_NEARBY_SQLITE: &str = with_nearby_sql!();
+/// The same without neighbours.
+const EXTRAS_SQLITE: &str = extras_sql!();
 
 /// A post's public series parts and neighbours.
 #[derive(Default)]
@@ -701,20 +802,51 @@ impl Posts<'_> {
             "WHERE p.site_id = $1 AND p.kind = $2 AND p.slug = $3 AND ",
             crate::public!("p", "$4")
         );
-        let row: Option<PostRow> = read!(self.store, |pool| sqlx::query_as(SQL)
-            .bind(site.0)
-            .bind(kind.as_str())
-            .bind(slug)
-            .bind(now)
-            .fetch_optional(pool)
-            .await)?;
-        let Some(row) = row else {
+        // A dated post also shows its series parts and neighbours; they come in the same query
+        // as its lists.
+        let nearby_of = (kind == PostKind::Post).then_some(now);
+        let found = read_quick!(self.store,
+            sqlite: |conn| {
+                let row = conn
+                    .prepare_cached(SQL)?
+                    .query_row(
+                        rusqlite::named_params! {
+                            "$1": site.0, "$2": kind.as_str(), "$3": slug, "$4": quick::time_param(now),
+                        },
+                        PostRow::from_quick,
+                    )
+                    .optional()?;
+                match row {
+                    Some(row) => {
+                        let extras = quick_extras(conn, site, &row, nearby_of)?;
+                        Ok(Some((row, extras)))
+                    }
+                    None => Ok(None),
+                }
+            },
+            postgres: |pool| {
+                let row: Option<PostRow> = sqlx::query_as(SQL)
+                    .bind(site.0)
+                    .bind(kind.as_str())
+                    .bind(slug)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?;
+                match row {
+                    Some(row) => {
+                        let json = self.extras_json(site, &row, nearby_of).await?;
+                        let extras = serde_json::from_str(&json).map_err(corrupt)?;
+                        Ok(Some((row, extras)))
+                    }
+                    None => Ok(None),
+                }
+            },
+        )?;
+        let Some((row, rows)) = found else {
             return Ok(None);
         };
         let series = row.series();
-        // A dated post also shows its series parts and neighbours; they come in the same query.
-        let nearby_of = (kind == PostKind::Post).then_some(now);
-        let (extras, nearby) = self.extras(site, &row, nearby_of).await?;
+        let (extras, nearby) = sort_extras(rows)?;
         Ok(Some(PostPage {
             post: assemble(row, extras)?,
             series,
@@ -765,65 +897,16 @@ impl Posts<'_> {
         row: &PostRow,
         nearby_of: Option<DateTime<Utc>>,
     ) -> Result<(Extras, Nearby)> {
-        // $1 post, $2 site; with neighbours also $3 now, $4 series, $5 the post's time.
-        macro_rules! extras_sql {
-            () => {
-                "SELECT 'c' AS what, c.id, c.slug AS a, c.name AS b, c.description AS c, '' AS d, \
-                        CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, \
-                        CAST(NULL AS TIMESTAMPTZ) AS t \
-                   FROM post_categories pc JOIN categories c ON c.id = pc.category_id WHERE pc.post_id = $1 \
-                 UNION ALL \
-                 SELECT 't', t.id, t.slug, t.name, '', '', NULL, NULL, NULL, NULL \
-                   FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1 \
-                 UNION ALL \
-                 SELECT 'k', position, artist, title, COALESCE(link, ''), '', duration_seconds, NULL, NULL, NULL \
-                   FROM tracks WHERE post_id = $1 \
-                 UNION ALL \
-                 SELECT 'd', d.id, d.file_name, d.content_type, d.sha256, d.storage_key, d.byte_size, \
-                        d.download_count, pd.position, NULL \
-                   FROM post_downloads pd JOIN downloads d ON d.id = pd.download_id \
-                   WHERE pd.post_id = $1 AND d.site_id = $2"
-            };
-        }
-        // The neighbours' columns: id, slug, title, kind, then the place in the series and the
-        // time. `+p.site_id` keeps SQLite on the series index for the parts (the stream index
-        // would walk every public post of the site).
-        macro_rules! with_nearby_sql {
-            () => { concat!(
-            extras_sql!(),
-            " UNION ALL SELECT 'part', p.id, p.slug, p.title, p.kind, '', p.series_position, NULL, NULL, p.published_at \
-               FROM posts p WHERE p.series_id = $4 AND +p.site_id = $2 AND p.kind = 'post' AND ",
-            crate::public!("p", "$3"),
-            " UNION ALL SELECT * FROM (SELECT 'older' AS what, p.id, p.slug AS a, p.title AS b, p.kind AS c, '' AS d, \
-                 CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, p.published_at AS t \
-               FROM posts p WHERE p.site_id = $2 AND p.kind = 'post' AND ",
-            crate::public!("p", "$3"),
-            " AND (p.published_at, p.id) < ($5, $1) ORDER BY p.published_at DESC, p.id DESC LIMIT 1) o \
-             UNION ALL SELECT * FROM (SELECT 'newer' AS what, p.id, p.slug AS a, p.title AS b, p.kind AS c, '' AS d, \
-                 CAST(NULL AS BIGINT) AS n1, CAST(NULL AS BIGINT) AS n2, CAST(NULL AS BIGINT) AS n3, p.published_at AS t \
-               FROM posts p WHERE p.site_id = $2 AND p.kind = 'post' AND ",
-            crate::public!("p", "$3"),
-            " AND (p.published_at, p.id) > ($5, $1) ORDER BY p.published_at, p.id LIMIT 1) n"
-        ) };
-        }
-        // The rows travel as one JSON array in one row: a database driver hands rows over one
-        // by one, and a post page has some twenty.
-        macro_rules! as_json {
-            (sqlite, $union:expr) => {
-                concat!(
-                    "SELECT json_group_array(json_array(what, id, a, b, c, d, n1, n2, n3, t)) FROM (",
-                    $union,
-                    ") x"
-                )
-            };
-            (postgres, $union:expr) => {
-                concat!(
-                    "SELECT CAST(COALESCE(json_agg(json_build_array(what, id, a, b, c, d, n1, n2, n3, t)), '[]') AS TEXT) FROM (",
-                    $union,
-                    ") x"
-                )
-            };
-        }
+        parse_extras(&self.extras_json(site, row, nearby_of).await?)
+    }
+
+    /// The rows of [`Posts::extras`] as the database hands them over: one JSON array.
+    async fn extras_json(
+        &self,
+        site: SiteId,
+        row: &PostRow,
+        nearby_of: Option<DateTime<Utc>>,
+    ) -> Result<String> {
         let post = row.summary.id;
         let nearby_of = nearby_of.zip(row.summary.published_at);
         macro_rules! fetch {
@@ -853,80 +936,132 @@ impl Posts<'_> {
             sqlite: |pool| fetch!(sqlite, pool),
             postgres: |pool| fetch!(postgres, pool),
         )?;
-        let rows: Vec<ExtraRow> = serde_json::from_str(&json).map_err(corrupt)?;
-        let mut extras = Extras::default();
-        let mut nearby = Nearby::default();
-        let mut downloads = Vec::new();
-        let mut parts = Vec::new();
-        for row in rows {
-            let link = |row: ExtraRow| LinkRow {
-                id: row.id,
-                kind: row.c,
-                slug: row.a,
-                title: row.b,
-                published_at: row.t,
-            };
-            match row.what.as_str() {
-                "c" => extras.categories.push(
-                    CategoryRow {
-                        id: row.id,
-                        slug: row.a,
-                        name: row.b,
-                        description: row.c,
-                    }
-                    .into_category(),
-                ),
-                "t" => extras.tags.push(
-                    TagRow {
-                        id: row.id,
-                        slug: row.a,
-                        name: row.b,
-                    }
-                    .into_tag(),
-                ),
-                "k" => extras.tracks.push(Track {
-                    position: u32::try_from(row.id).map_err(corrupt)?,
-                    artist: row.a,
-                    title: row.b,
-                    duration_seconds: row.n1.and_then(|d| u32::try_from(d).ok()),
-                    link: (!row.c.is_empty()).then_some(row.c),
-                }),
-                "d" => downloads.push((
-                    row.n3.unwrap_or_default(),
-                    DownloadRow {
-                        id: row.id,
-                        file_name: row.a,
-                        content_type: row.b,
-                        sha256: row.c,
-                        storage_key: row.d,
-                        byte_size: row.n1.unwrap_or_default(),
-                        download_count: row.n2.unwrap_or_default(),
-                    }
-                    .into_download(),
-                )),
-                "part" => parts.push((row.n1.unwrap_or_default(), link(row).into_link())),
-                "older" => nearby.older = Some(link(row).into_link()),
-                "newer" => nearby.newer = Some(link(row).into_link()),
-                other => return Err(corrupt(format!("unexpected row {other:?}"))),
-            }
-        }
-        extras.categories.sort_by(|a, b| a.name.cmp(&b.name));
-        extras.tags.sort_by(|a, b| a.name.cmp(&b.name));
-        extras.tracks.sort_by_key(|t| t.position);
-        downloads.sort_by_key(|(position, _)| *position);
-        extras.downloads = downloads.into_iter().map(|(_, d)| d).collect();
-        parts.sort_by_key(|(place, _)| *place);
-        nearby.parts = parts
-            .into_iter()
-            .map(|(_, link)| SeriesPart {
-                id: link.id,
-                title: link.title,
-                path: link.path,
-            })
-            .collect();
-        Ok((extras, nearby))
+        Ok(json)
     }
+}
 
+/// [`Posts::extras`]'s rows on a quick reader (SQLite), one by one: on the calling thread a
+/// row costs next to nothing, so they need not travel as JSON.
+fn quick_extras(
+    conn: &rusqlite::Connection,
+    site: SiteId,
+    row: &PostRow,
+    nearby_of: Option<DateTime<Utc>>,
+) -> rusqlite::Result<Vec<ExtraRow>> {
+    let post = row.summary.id;
+    let read = |r: &rusqlite::Row<'_>| {
+        Ok(ExtraRow {
+            what: r.get(0)?,
+            id: r.get(1)?,
+            a: r.get(2)?,
+            b: r.get(3)?,
+            c: r.get(4)?,
+            d: r.get(5)?,
+            n1: r.get(6)?,
+            n2: r.get(7)?,
+            n3: r.get(8)?,
+            t: quick::maybe_time_column(r, 9)?,
+        })
+    };
+    match nearby_of.zip(row.summary.published_at) {
+        Some((now, at)) => conn
+            .prepare_cached(EXTRAS_NEARBY_SQLITE)?
+            .query_map(
+                rusqlite::named_params! {
+                    "$1": post, "$2": site.0, "$3": quick::time_param(now),
+                    "$4": row.series_id, "$5": quick::time_param(at),
+                },
+                read,
+            )?
+            .collect(),
+        None => conn
+            .prepare_cached(EXTRAS_SQLITE)?
+            .query_map(rusqlite::named_params! { "$1": post, "$2": site.0 }, read)?
+            .collect(),
+    }
+}
+
+/// Sorts out the rows of [`Posts::extras`]'s query, which come as one JSON array.
+fn parse_extras(json: &str) -> Result<(Extras, Nearby)> {
+    sort_extras(serde_json::from_str(json).map_err(corrupt)?)
+}
+
+/// Sorts out the rows of [`Posts::extras`]'s query.
+fn sort_extras(rows: Vec<ExtraRow>) -> Result<(Extras, Nearby)> {
+    let mut extras = Extras::default();
+    let mut nearby = Nearby::default();
+    let mut downloads = Vec::new();
+    let mut parts = Vec::new();
+    for row in rows {
+        let link = |row: ExtraRow| LinkRow {
+            id: row.id,
+            kind: row.c,
+            slug: row.a,
+            title: row.b,
+            published_at: row.t,
+        };
+        match row.what.as_str() {
+            "c" => extras.categories.push(
+                CategoryRow {
+                    id: row.id,
+                    slug: row.a,
+                    name: row.b,
+                    description: row.c,
+                }
+                .into_category(),
+            ),
+            "t" => extras.tags.push(
+                TagRow {
+                    id: row.id,
+                    slug: row.a,
+                    name: row.b,
+                }
+                .into_tag(),
+            ),
+            "k" => extras.tracks.push(Track {
+                position: u32::try_from(row.id).map_err(corrupt)?,
+                artist: row.a,
+                title: row.b,
+                duration_seconds: row.n1.and_then(|d| u32::try_from(d).ok()),
+                link: (!row.c.is_empty()).then_some(row.c),
+            }),
+            "d" => downloads.push((
+                row.n3.unwrap_or_default(),
+                DownloadRow {
+                    id: row.id,
+                    file_name: row.a,
+                    content_type: row.b,
+                    sha256: row.c,
+                    storage_key: row.d,
+                    byte_size: row.n1.unwrap_or_default(),
+                    download_count: row.n2.unwrap_or_default(),
+                }
+                .into_download(),
+            )),
+            "part" => parts.push((row.n1.unwrap_or_default(), link(row).into_link())),
+            "older" => nearby.older = Some(link(row).into_link()),
+            "newer" => nearby.newer = Some(link(row).into_link()),
+            other => return Err(corrupt(format!("unexpected row {other:?}"))),
+        }
+    }
+    extras.categories.sort_by(|a, b| a.name.cmp(&b.name));
+    extras.tags.sort_by(|a, b| a.name.cmp(&b.name));
+    extras.tracks.sort_by_key(|t| t.position);
+    downloads.sort_by_key(|(position, _)| *position);
+    extras.downloads = downloads.into_iter().map(|(_, d)| d).collect();
+    parts.sort_by_key(|(place, _)| *place);
+    nearby.parts = parts
+        .into_iter()
+        .map(|(_, link)| SeriesPart {
+            id: link.id,
+            title: link.title,
+            path: link.path,
+        })
+        .collect();
+    Ok((extras, nearby))
+}
+
+impl Posts<'_> {
     /// The site's public pages, by title, for the navigation menu.
     pub async fn public_pages(&self, site: SiteId, now: DateTime<Utc>) -> Result<Vec<PostLink>> {
         const SQL: &str = concat!(
