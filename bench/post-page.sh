@@ -16,9 +16,9 @@ need() { command -v "$1" >/dev/null || { apt-get update -q >/dev/null && DEBIAN_
 need wrk wrk
 need nginx nginx
 cargo build --release -q -p encore
-cargo build --release -q -p encore-app --example fill_blog
+cargo build --profile tools -q -p encore-app --example fill_blog
 BIN=$CARGO_TARGET_DIR/release/encore
-FILL=$CARGO_TARGET_DIR/release/examples/fill_blog
+FILL=$CARGO_TARGET_DIR/tools/examples/fill_blog
 
 WORK=$(mktemp -d)
 SERVER=""

@@ -8,16 +8,12 @@ use serde::Serialize;
 /// escaped as `\u003c` and so on, so no string in it can close the element.
 pub fn script_json<T: Serialize + ?Sized>(value: &T) -> String {
     let json = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
+    if !json.contains(['<', '>', '&']) {
+        return json;
     }
-    out
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// schema.org `BlogPosting`, as a typed document (serialized once, without building a tree).

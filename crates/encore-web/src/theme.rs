@@ -62,7 +62,7 @@ impl Theme {
                 && !value.is_safe()
                 && let Some(text) = value.as_str()
             {
-                return Ok(out.write_str(&encore_core::html::escape(text))?);
+                return Ok(encore_core::html::escape_into(out, text)?);
             }
             minijinja::escape_formatter(out, state, value)
         });
