@@ -7,6 +7,7 @@
 //! once; other processes read the record (see [`feed`]).
 
 pub mod accounts;
+pub mod comments;
 pub mod downloads;
 pub mod drafts;
 pub mod feed;
@@ -184,6 +185,7 @@ struct Inner {
     origin: String,
     listeners: RwLock<Vec<Listener>>,
     counter: std::sync::OnceLock<downloads::Counter>,
+    spam: std::sync::OnceLock<encore_spam::client::Client>,
 }
 
 /// The application, held without keeping it alive (by its own background tasks).
@@ -227,6 +229,7 @@ impl App {
                 origin,
                 listeners: RwLock::new(Vec::new()),
                 counter: std::sync::OnceLock::new(),
+                spam: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -244,6 +247,20 @@ impl App {
     /// A handle that does not keep the application alive.
     pub(crate) fn downgrade(&self) -> WeakApp {
         WeakApp(Arc::downgrade(&self.inner))
+    }
+
+    /// Checks comments for spam with `checker` from now on (the in-process engine, or any
+    /// Akismet-compatible endpoint). Without one, every comment is held for a moderator. Set
+    /// once; a second call is ignored.
+    pub fn use_spam_checker(&self, checker: encore_spam::client::Client) {
+        if self.inner.spam.set(checker).is_err() {
+            tracing::warn!("a spam checker was set already; keeping the first");
+        }
+    }
+
+    /// What checks comments for spam, if anything.
+    pub fn spam_checker(&self) -> Option<&encore_spam::client::Client> {
+        self.inner.spam.get()
     }
 
     /// The options in force.

@@ -39,4 +39,6 @@ id_type!(
     TagId,
     /// A managed download of one site.
     DownloadId,
+    /// A comment under a post.
+    CommentId,
 );

@@ -8,6 +8,7 @@ pub mod address;
 pub mod avatar;
 pub mod change;
 pub mod clock;
+pub mod comment;
 pub mod download;
 pub mod embed;
 pub mod error;

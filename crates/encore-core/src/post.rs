@@ -179,6 +179,8 @@ pub struct Post {
     pub subject_year: Option<i32>,
     /// Its featured picture, if it has one.
     pub featured_image: Option<DownloadId>,
+    /// Responses shown under it: approved comments, replies included.
+    pub comment_count: i64,
 }
 
 /// What a post's page and lists show of its text, made once when it is saved.

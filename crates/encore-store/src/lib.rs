@@ -23,6 +23,7 @@ pub(crate) use public;
 pub mod accounts;
 mod backend;
 pub mod changes;
+pub mod comments;
 pub mod downloads;
 pub mod jobs;
 pub mod logins;
@@ -237,6 +238,11 @@ impl Store {
         jobs::Jobs { store: self }
     }
 
+    /// Comments.
+    pub fn comments(&self) -> comments::Comments<'_> {
+        comments::Comments { store: self }
+    }
+
     /// Posts and pages.
     pub fn posts(&self) -> posts::Posts<'_> {
         posts::Posts { store: self }
@@ -316,6 +322,11 @@ impl Tx {
     /// Makes every write of this transaction durable and visible (on SQLite, synced to disk).
     pub async fn commit(self) -> Result<()> {
         backend::commit(self.conn).await
+    }
+
+    /// Comments.
+    pub fn comments(&mut self) -> comments::CommentsTx<'_> {
+        comments::CommentsTx { tx: self }
     }
 
     /// Sites.

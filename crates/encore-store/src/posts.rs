@@ -206,7 +206,7 @@ macro_rules! post_select {
             ", p.status, ",
             $body,
             " AS body, p.body_html, p.excerpt, p.updated_at, p.series_id, p.series_position, \
-             p.subject_year, p.featured_image_id, s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
+             p.subject_year, p.featured_image_id, p.comment_count, s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
              FROM posts p JOIN accounts a ON a.id = p.author_id LEFT JOIN series s ON s.id = p.series_id "
         )
     };
@@ -292,6 +292,7 @@ struct PostRow {
     series_position: Option<i64>,
     subject_year: Option<i32>,
     featured_image_id: Option<i64>,
+    comment_count: i64,
     series_slug: Option<String>,
     series_title: Option<String>,
     series_description: Option<String>,
@@ -311,6 +312,7 @@ impl PostRow {
             series_position: r.get("series_position")?,
             subject_year: r.get("subject_year")?,
             featured_image_id: r.get("featured_image_id")?,
+            comment_count: r.get("comment_count")?,
             series_slug: r.get("series_slug")?,
             series_title: r.get("series_title")?,
             series_description: r.get("series_description")?,
@@ -1061,7 +1063,55 @@ fn sort_extras(rows: Vec<ExtraRow>) -> Result<(Extras, Nearby)> {
     Ok((extras, nearby))
 }
 
+/// A public post or page, as much as a comment on it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicEntry {
+    /// Post or page.
+    pub kind: PostKind,
+    /// Its address name.
+    pub slug: String,
+    /// Its title.
+    pub title: String,
+    /// Its address.
+    pub path: String,
+    /// When it was last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
 impl Posts<'_> {
+    /// A public post or page of `site` by id, if readers may see it at `now`.
+    pub async fn public_entry(
+        &self,
+        site: SiteId,
+        id: PostId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PublicEntry>> {
+        const SQL: &str = concat!(
+            "SELECT p.kind, p.slug, p.title, p.published_at, p.updated_at FROM posts p \
+             WHERE p.site_id = $1 AND p.id = $2 AND ",
+            crate::public!("p", "$3")
+        );
+        #[allow(clippy::type_complexity)]
+        let row: Option<(String, String, String, Option<DateTime<Utc>>, DateTime<Utc>)> =
+            read!(self.store, |pool| sqlx::query_as(SQL)
+                .bind(site.0)
+                .bind(id.0)
+                .bind(now)
+                .fetch_optional(pool)
+                .await)?;
+        row.map(|(kind, slug, title, published_at, updated_at)| {
+            let kind: PostKind = kind.parse().map_err(corrupt)?;
+            Ok(PublicEntry {
+                kind,
+                path: post_path(kind, &slug, published_at),
+                slug,
+                title,
+                updated_at,
+            })
+        })
+        .transpose()
+    }
+
     /// The site's public pages, by title, for the navigation menu.
     pub async fn public_pages(&self, site: SiteId, now: DateTime<Utc>) -> Result<Vec<PostLink>> {
         const SQL: &str = concat!(
@@ -1162,6 +1212,7 @@ fn assemble(row: PostRow, extras: Extras) -> Result<Post> {
             .map(|(s, p)| (SeriesId(s), p)),
         subject_year: row.subject_year,
         featured_image: row.featured_image_id.map(DownloadId),
+        comment_count: row.comment_count,
     })
 }
 

@@ -2,6 +2,7 @@
 //! changes they announce.
 #![allow(clippy::unwrap_used)]
 
+mod comments;
 mod downloads;
 mod posts;
 mod sites;

@@ -1,0 +1,310 @@
+//! The conversation pipeline on a real store, with the in-process spam engine: where a comment
+//! goes (published, held, spam), its thread, the post's count, and what it announces.
+
+use encore_app::{
+    App, AppError,
+    comments::{ClientFacts, Placed, submit_comment},
+};
+use encore_core::{
+    change::{Change, Topic},
+    clock::Clock,
+    comment::{CommentForm, CommentStatus},
+    ids::{CommentId, PostId},
+    site::Site,
+};
+use encore_spam::{
+    client::{Client, ClientOptions, Endpoint},
+    service::{Service, ServiceOptions},
+};
+use encore_store::testing::{TestBackend, TestStore, fixtures};
+use std::sync::{Arc, Mutex};
+
+encore_store::backend_tests!(
+    a_first_comment_waits_and_the_next_ones_publish,
+    spam_goes_to_its_folder_and_unchecked_comments_wait,
+    replies_nest_to_the_limit_and_threads_page,
+    bad_comments_are_refused_with_every_problem,
+);
+
+struct World {
+    t: TestStore,
+    app: App,
+    site: Site,
+    post: PostId,
+    changes: Arc<Mutex<Vec<Change>>>,
+}
+
+/// A site with one public post, an app that checks comments with the in-process engine (when
+/// `checked`), and the changes it announces.
+async fn world(backend: TestBackend, checked: bool) -> World {
+    let t = TestStore::new(backend).await;
+    let clock = Clock::manual(fixtures::now());
+    let app = App::new(t.store.clone(), clock.clone());
+    let site = fixtures::site(&t.store, "music.example").await;
+    let author = fixtures::author(&t.store, &site, "max").await;
+    let post = fixtures::PostBuilder::new(&site, &author, "Rocky IV")
+        .insert(&t.store)
+        .await;
+    if checked {
+        let service = Service::new(
+            t.store.clone(),
+            ServiceOptions {
+                clock: clock.clone(),
+                ..ServiceOptions::default()
+            },
+        );
+        let key = service.add_key(&site.base_url, None).await.unwrap().api_key;
+        app.use_spam_checker(Client::new(
+            Endpoint::Local { service, key },
+            ClientOptions {
+                clock,
+                ..ClientOptions::default()
+            },
+        ));
+    }
+    let changes = Arc::new(Mutex::new(Vec::new()));
+    let seen = changes.clone();
+    app.listen(Arc::new(move |c: &Change| {
+        seen.lock().unwrap().push(c.clone())
+    }));
+    World {
+        t,
+        app,
+        site,
+        post,
+        changes,
+    }
+}
+
+fn form(post: PostId, name: &str, body: &str) -> CommentForm {
+    CommentForm {
+        post,
+        parent: None,
+        name: name.into(),
+        email: format!("{}@example.org", name.to_lowercase()),
+        website: String::new(),
+        body: body.into(),
+    }
+}
+
+fn reader() -> ClientFacts {
+    ClientFacts {
+        ip: Some("192.0.2.44".parse().unwrap()),
+        user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0".into(),
+        referrer: "https://music.example/2026/09/19/rocky-iv".into(),
+        seconds_to_submit: Some(95),
+        ..ClientFacts::default()
+    }
+}
+
+async fn submit(w: &World, form: CommentForm) -> Result<Placed, AppError> {
+    submit_comment(&w.app, &w.site, None, form, reader()).await
+}
+
+fn id(placed: Placed) -> CommentId {
+    match placed {
+        Placed::Published(id) | Placed::Held(id) | Placed::Spam(id) => id,
+        Placed::Discarded => panic!("discarded"),
+    }
+}
+
+async fn count(w: &World) -> i64 {
+    let page =
+        w.t.store
+            .comments()
+            .threads(w.site.id, w.post, None, 50)
+            .await
+            .unwrap();
+    page.comments.len() as i64
+}
+
+async fn a_first_comment_waits_and_the_next_ones_publish(backend: TestBackend) {
+    let w = world(backend, true).await;
+    let words =
+        "The training montage still gives me chills. Hearts on Fire is the best track here.";
+    let first = submit(&w, form(w.post, "Mara", words)).await.unwrap();
+    assert!(matches!(first, Placed::Held(_)), "{first:?}");
+    assert_eq!(count(&w).await, 0, "a held comment is not shown");
+    assert!(
+        w.changes.lock().unwrap().is_empty(),
+        "no page changed while it waits"
+    );
+    let history = w.t.store.comments().history(id(first)).await.unwrap();
+    let what: Vec<_> = history.iter().map(|(_, what, _)| what.as_str()).collect();
+    assert_eq!(what, ["checked: not spam", "held"]);
+
+    // A moderator approves it; Mara's next comment publishes at once and the post page changes.
+    let mut tx = w.t.store.begin().await.unwrap();
+    tx.comments()
+        .set_status(
+            w.site.id,
+            id(first),
+            CommentStatus::Approved,
+            fixtures::now(),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let second = submit(
+        &w,
+        form(
+            w.post,
+            "Mara",
+            "And the drum machine on Training Montage, wow.",
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(second, Placed::Published(_)), "{second:?}");
+    assert_eq!(count(&w).await, 2);
+    assert_eq!(
+        *w.changes.lock().unwrap(),
+        [Change::on(w.site.id, [Topic::Post(w.post)])]
+    );
+    let post =
+        w.t.store
+            .posts()
+            .public_by_slug(
+                w.site.id,
+                encore_core::post::PostKind::Post,
+                "rocky-iv",
+                fixtures::now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(post.comment_count, 2, "the post counts its responses");
+}
+
+async fn spam_goes_to_its_folder_and_unchecked_comments_wait(backend: TestBackend) {
+    let w = world(backend, true).await;
+    // Akismet's test name: always spam.
+    let spam = submit(
+        &w,
+        form(w.post, "viagra-test-123", "Nice post, visit my site"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(spam, Placed::Spam(_)), "{spam:?}");
+    let stored =
+        w.t.store
+            .comments()
+            .get(w.site.id, id(spam))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(stored.status, CommentStatus::Spam);
+    assert_eq!(count(&w).await, 0);
+
+    // Without a checker nothing is published unchecked: the comment waits, and says why.
+    let unchecked = world(backend, false).await;
+    let held = submit(&unchecked, form(unchecked.post, "Mara", "Great pick."))
+        .await
+        .unwrap();
+    assert!(matches!(held, Placed::Held(_)), "{held:?}");
+    let history = unchecked
+        .t
+        .store
+        .comments()
+        .history(id(held))
+        .await
+        .unwrap();
+    assert_eq!(history[0].1, "not checked");
+    assert!(history[0].2.contains("no spam checker"), "{history:?}");
+}
+
+async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
+    let w = world(backend, false).await;
+    // Approved comments placed straight through the store: threads, not verdicts, are tested.
+    let approve = |parent: Option<CommentId>, name: &'static str| {
+        let w = &w;
+        async move {
+            let mut f = form(w.post, name, &format!("{name} says hello."));
+            f.parent = parent;
+            let comment = f.validate(None).unwrap();
+            let byline = encore_store::comments::Byline {
+                name: name.into(),
+                email: format!("{name}@example.org"),
+                website: String::new(),
+            };
+            let mut tx = w.t.store.begin().await.unwrap();
+            let id = tx
+                .comments()
+                .insert(
+                    w.site.id,
+                    &comment,
+                    &byline,
+                    CommentStatus::Approved,
+                    3,
+                    fixtures::now(),
+                )
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            id
+        }
+    };
+    let a = approve(None, "a").await;
+    let b = approve(None, "b").await;
+    let a1 = approve(Some(a), "a1").await;
+    let a11 = approve(Some(a1), "a11").await;
+    // At depth 3 (0, 1, 2), a reply to a11 attaches beside it, under a1.
+    let deep = approve(Some(a11), "deep").await;
+    let c = approve(None, "c").await;
+    let b1 = approve(Some(b), "b1").await;
+
+    let first =
+        w.t.store
+            .comments()
+            .threads(w.site.id, w.post, None, 2)
+            .await
+            .unwrap();
+    let order: Vec<_> = first.comments.iter().map(|c| c.id).collect();
+    assert_eq!(
+        order,
+        [a, a1, a11, deep, b, b1],
+        "threads whole, in reading order"
+    );
+    let depths: Vec<_> = first.comments.iter().map(|c| c.depth).collect();
+    assert_eq!(depths, [0, 1, 2, 2, 0, 1]);
+    assert_eq!(
+        first.comments[3].parent,
+        Some(a1),
+        "too deep: attached at the limit"
+    );
+    assert_eq!(first.next, Some(c));
+    let second =
+        w.t.store
+            .comments()
+            .threads(w.site.id, w.post, first.next, 2)
+            .await
+            .unwrap();
+    assert_eq!(
+        second.comments.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [c]
+    );
+    assert_eq!(second.next, None);
+
+    // A reply to a comment that is not there (or not approved) is refused.
+    let mut stray = form(w.post, "Zed", "Hello?");
+    stray.parent = Some(CommentId(999_999));
+    let err = submit(&w, stray).await.unwrap_err();
+    assert!(matches!(err, AppError::MissingReference(_)), "{err:?}");
+}
+
+async fn bad_comments_are_refused_with_every_problem(backend: TestBackend) {
+    let w = world(backend, true).await;
+    let mut bad = form(w.post, "", "");
+    bad.email = "not-an-address".into();
+    let Err(AppError::Invalid(problems)) = submit(&w, bad).await else {
+        panic!("accepted");
+    };
+    let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+    assert_eq!(fields, ["body", "name", "email"]);
+    let missing = submit(&w, form(PostId(424_242), "Mara", "Hello")).await;
+    assert!(
+        matches!(missing, Err(AppError::NotFound("post"))),
+        "{missing:?}"
+    );
+    assert_eq!(count(&w).await, 0);
+}

@@ -1,0 +1,420 @@
+//! Comments under posts: storing one with its place in its thread, reading a post's threads in
+//! the order they are shown, the post's response count, and each comment's history.
+
+use crate::{
+    Result, StoreError, Tx,
+    backend::{in_tx, read, read_quick},
+    quick,
+};
+use chrono::{DateTime, Utc};
+use encore_core::{
+    comment::{CommentStatus, Commenter, NewComment},
+    ids::{AccountId, CommentId, PostId, SiteId},
+};
+
+/// Comments of the store, outside a transaction.
+pub struct Comments<'a> {
+    pub(crate) store: &'a crate::Store,
+}
+
+/// Comments within a transaction.
+pub struct CommentsTx<'a> {
+    pub(crate) tx: &'a mut Tx,
+}
+
+/// A comment as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Its id.
+    pub id: CommentId,
+    /// The comment it answers.
+    pub parent: Option<CommentId>,
+    /// How deep it sits (0: a comment on the post itself).
+    pub depth: u32,
+    /// Where it stands.
+    pub status: CommentStatus,
+    /// Its writer's account, if signed in.
+    pub account: Option<AccountId>,
+    /// The name shown.
+    pub author_name: String,
+    /// The writer's address (for the avatar; never shown).
+    pub author_email: String,
+    /// The writer's website, or empty.
+    pub author_url: String,
+    /// The text as typed.
+    pub body: String,
+    /// The text rendered.
+    pub body_html: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// How many people like it.
+    pub like_count: i64,
+}
+
+/// Who wrote a comment, as it was when they wrote it (an account's name and address are kept
+/// too, so that the comment still reads if the account goes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Byline {
+    /// The name shown.
+    pub name: String,
+    /// The address (never shown).
+    pub email: String,
+    /// The website, or empty.
+    pub website: String,
+}
+
+/// A page of a post's threads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadPage {
+    /// The comments of the page's threads, each thread in reading order.
+    pub comments: Vec<Comment>,
+    /// The first comment of the next page's first thread, when there is one.
+    pub next: Option<CommentId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    parent_id: Option<i64>,
+    depth: i64,
+    status: String,
+    account_id: Option<i64>,
+    author_name: String,
+    author_email: String,
+    author_url: String,
+    body: String,
+    body_html: String,
+    created_at: DateTime<Utc>,
+    like_count: i64,
+}
+
+impl Row {
+    /// Reads a row on a quick reader (SQLite).
+    fn from_quick(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+        Ok(Row {
+            id: r.get("id")?,
+            parent_id: r.get("parent_id")?,
+            depth: r.get("depth")?,
+            status: r.get("status")?,
+            account_id: r.get("account_id")?,
+            author_name: r.get("author_name")?,
+            author_email: r.get("author_email")?,
+            author_url: r.get("author_url")?,
+            body: r.get("body")?,
+            body_html: r.get("body_html")?,
+            created_at: quick::time_column(r, "created_at")?,
+            like_count: r.get("like_count")?,
+        })
+    }
+
+    fn into_comment(self) -> Result<Comment> {
+        Ok(Comment {
+            id: CommentId(self.id),
+            parent: self.parent_id.map(CommentId),
+            depth: u32::try_from(self.depth).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            status: self.status.parse().map_err(StoreError::Corrupt)?,
+            account: self.account_id.map(AccountId),
+            author_name: self.author_name,
+            author_email: self.author_email,
+            author_url: self.author_url,
+            body: self.body,
+            body_html: self.body_html,
+            created_at: self.created_at,
+            like_count: self.like_count,
+        })
+    }
+}
+
+// An account's comment shows the account's name and website as they are now.
+macro_rules! comment_select {
+    () => {
+        "SELECT c.id, c.parent_id, c.depth, c.status, c.account_id, \
+                COALESCE(a.display_name, c.author_name) AS author_name, \
+                COALESCE(a.email, c.author_email) AS author_email, \
+                COALESCE(a.website, c.author_url) AS author_url, c.body, c.body_html, \
+                c.created_at, c.like_count \
+           FROM comments c LEFT JOIN accounts a ON a.id = c.account_id "
+    };
+}
+
+/// One step of a comment's path: ids padded to the same width sort as numbers do.
+fn path_step(id: i64) -> String {
+    format!("{id:019}")
+}
+
+impl Comments<'_> {
+    /// A page of `post`'s approved threads, oldest first, `per_page` threads at most, starting
+    /// with the thread whose first comment is `from` (the first thread when `None`). Each thread
+    /// comes whole, in reading order. One indexed range per page, wherever the page is.
+    pub async fn threads(
+        &self,
+        site: SiteId,
+        post: PostId,
+        from: Option<CommentId>,
+        per_page: u32,
+    ) -> Result<ThreadPage> {
+        // The page's threads are the first `per_page + 1` thread ids from `from` on; the extra one
+        // only says where the next page starts.
+        const SQL: &str = concat!(
+            comment_select!(),
+            "WHERE c.site_id = $1 AND c.post_id = $2 AND c.status = 'approved' AND c.thread_id IN ( \
+               SELECT t.id FROM comments t WHERE t.site_id = $1 AND t.post_id = $2 AND t.status = 'approved' \
+                 AND t.parent_id IS NULL AND t.id >= $3 ORDER BY t.id LIMIT $4) \
+             ORDER BY c.path"
+        );
+        let from = from.map_or(0, |c| c.0);
+        let limit = i64::from(per_page) + 1;
+        let rows: Vec<Row> = read_quick!(self.store,
+            sqlite: |conn| conn
+                .prepare_cached(SQL)?
+                .query_map(
+                    rusqlite::named_params! { "$1": site.0, "$2": post.0, "$3": from, "$4": limit },
+                    Row::from_quick,
+                )?
+                .collect(),
+            postgres: |pool| sqlx::query_as(SQL)
+                .bind(site.0)
+                .bind(post.0)
+                .bind(from)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+                .map_err(StoreError::from),
+        )?;
+        let mut comments = rows
+            .into_iter()
+            .map(Row::into_comment)
+            .collect::<Result<Vec<_>>>()?;
+        // Threads are in id order, so the extra thread is the last top-level comment.
+        let tops = comments.iter().filter(|c| c.parent.is_none()).count();
+        let mut next = None;
+        if tops > per_page as usize
+            && let Some(at) = comments.iter().rposition(|c| c.parent.is_none())
+        {
+            next = Some(comments[at].id);
+            comments.truncate(at);
+        }
+        Ok(ThreadPage { comments, next })
+    }
+
+    /// One comment of a site, whatever its status.
+    pub async fn get(&self, site: SiteId, id: CommentId) -> Result<Option<Comment>> {
+        const SQL: &str = concat!(comment_select!(), "WHERE c.site_id = $1 AND c.id = $2");
+        let row: Option<Row> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?;
+        row.map(Row::into_comment).transpose()
+    }
+
+    /// A comment's history, oldest first: (when, what, detail).
+    pub async fn history(&self, id: CommentId) -> Result<Vec<(DateTime<Utc>, String, String)>> {
+        const SQL: &str = "SELECT happened_at, what, detail FROM comment_events WHERE comment_id = $1 ORDER BY id";
+        Ok(read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(id.0)
+            .fetch_all(pool)
+            .await)?)
+    }
+}
+
+impl CommentsTx<'_> {
+    /// Stores a comment under a public post of `site` with `status`, in its thread, and counts it
+    /// on the post when approved. A reply deeper than `max_depth` attaches to the deepest
+    /// comment allowed above it. Fails with `MissingReference` when the comment it answers is not
+    /// an approved comment of the same post.
+    pub async fn insert(
+        &mut self,
+        site: SiteId,
+        comment: &NewComment,
+        byline: &Byline,
+        status: CommentStatus,
+        max_depth: u32,
+        now: DateTime<Utc>,
+    ) -> Result<CommentId> {
+        // The parent and its ancestors, nearest first: a reply past the depth limit goes under
+        // the ancestor at the limit.
+        let parent = match comment.parent {
+            Some(parent) => {
+                self.placement(site, comment.post, parent, max_depth)
+                    .await?
+            }
+            None => None,
+        };
+        let account = match &comment.author {
+            Commenter::Account(id) => Some(id.0),
+            Commenter::Guest { .. } => None,
+        };
+        const INSERT: &str = "INSERT INTO comments (site_id, post_id, parent_id, thread_id, path, depth, status, \
+             account_id, author_name, author_email, author_url, body, body_html, created_at, updated_at) \
+             VALUES ($1, $2, $3, 0, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id";
+        let depth = parent.as_ref().map_or(0, |p| p.depth + 1);
+        let id: i64 = in_tx!(self.tx, |conn| sqlx::query_scalar(INSERT)
+            .bind(site.0)
+            .bind(comment.post.0)
+            .bind(parent.as_ref().map(|p| p.id))
+            .bind(depth)
+            .bind(status.as_str())
+            .bind(account)
+            .bind(&byline.name)
+            .bind(&byline.email)
+            .bind(&byline.website)
+            .bind(&comment.body)
+            .bind(&comment.body_html)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await)
+        .map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;
+        let (thread, path) = match &parent {
+            Some(p) => (p.thread, format!("{}.{}", p.path, path_step(id))),
+            None => (id, path_step(id)),
+        };
+        const PLACE: &str = "UPDATE comments SET thread_id = $1, path = $2 WHERE id = $3";
+        in_tx!(self.tx, |conn| sqlx::query(PLACE)
+            .bind(thread)
+            .bind(&path)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
+        if status == CommentStatus::Approved {
+            self.recount(site, comment.post).await?;
+        }
+        Ok(CommentId(id))
+    }
+
+    /// Where a reply to `parent` goes: under `parent` itself, or, when that would be deeper than
+    /// `max_depth` levels, under its ancestor one level above the deepest (`None`: a site that
+    /// does not nest replies puts them on the post).
+    async fn placement(
+        &mut self,
+        site: SiteId,
+        post: PostId,
+        parent: CommentId,
+        max_depth: u32,
+    ) -> Result<Option<Placement>> {
+        const SQL: &str = "SELECT id, thread_id, path, depth FROM comments \
+                           WHERE site_id = $1 AND post_id = $2 AND id = $3 AND status = 'approved'";
+        let missing =
+            || StoreError::MissingReference("the comment you reply to is not there".into());
+        let row: Option<(i64, i64, String, i64)> = in_tx!(self.tx, |conn| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(post.0)
+            .bind(parent.0)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        let (id, thread, path, depth) = row.ok_or_else(missing)?;
+        // The deepest level a comment may sit at (0: on the post).
+        let deepest = i64::from(max_depth.max(1)) - 1;
+        if depth < deepest {
+            return Ok(Some(Placement {
+                id,
+                thread,
+                path,
+                depth,
+            }));
+        }
+        if deepest == 0 {
+            return Ok(None);
+        }
+        // The ancestor one level above the deepest is named by its step of the path.
+        let steps: Vec<&str> = path.split('.').collect();
+        let at = usize::try_from(deepest - 1).unwrap_or(0);
+        let ancestor: i64 = steps
+            .get(at)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("comment {id} has path {path:?}")))?;
+        Ok(Some(Placement {
+            id: ancestor,
+            thread,
+            path: steps[..=at].join("."),
+            depth: deepest - 1,
+        }))
+    }
+
+    /// Sets a comment's status, keeping the post's response count right.
+    pub async fn set_status(
+        &mut self,
+        site: SiteId,
+        id: CommentId,
+        status: CommentStatus,
+        now: DateTime<Utc>,
+    ) -> Result<PostId> {
+        const SQL: &str = "UPDATE comments SET status = $1, updated_at = $2 WHERE site_id = $3 AND id = $4 RETURNING post_id";
+        let post: Option<i64> = in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(status.as_str())
+            .bind(now)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        let post = PostId(post.ok_or(StoreError::NotFound)?);
+        self.recount(site, post).await?;
+        Ok(post)
+    }
+
+    /// Notes what happened to a comment, by whom (none: the system).
+    pub async fn record(
+        &mut self,
+        id: CommentId,
+        actor: Option<AccountId>,
+        what: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        const SQL: &str = "INSERT INTO comment_events (comment_id, happened_at, actor_id, what, detail) VALUES ($1, $2, $3, $4, $5)";
+        in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(id.0)
+            .bind(now)
+            .bind(actor.map(|a| a.0))
+            .bind(what)
+            .bind(detail)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Whether this writer (an account, or a guest's address) has had a comment approved on the
+    /// site before.
+    pub async fn known_writer(&mut self, site: SiteId, author: &Commenter) -> Result<bool> {
+        const BY_ACCOUNT: &str = "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND account_id = $2 \
+                                  AND status = 'approved')";
+        const BY_EMAIL: &str = "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND account_id IS NULL \
+                                AND author_email = $2 AND status = 'approved')";
+        let known: bool = match author {
+            Commenter::Account(id) => in_tx!(self.tx, |conn| sqlx::query_scalar(BY_ACCOUNT)
+                .bind(site.0)
+                .bind(id.0)
+                .fetch_one(&mut *conn)
+                .await)?,
+            Commenter::Guest { email, .. } => in_tx!(self.tx, |conn| sqlx::query_scalar(BY_EMAIL)
+                .bind(site.0)
+                .bind(email)
+                .fetch_one(&mut *conn)
+                .await)?,
+        };
+        Ok(known)
+    }
+
+    /// Counts a post's approved comments again (the count pages show).
+    async fn recount(&mut self, site: SiteId, post: PostId) -> Result<()> {
+        const SQL: &str = "UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments \
+                           WHERE post_id = $1 AND status = 'approved') WHERE site_id = $2 AND id = $1";
+        in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(post.0)
+            .bind(site.0)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+}
+
+/// Where a reply goes.
+struct Placement {
+    id: i64,
+    thread: i64,
+    path: String,
+    depth: i64,
+}
