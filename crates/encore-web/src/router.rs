@@ -3,8 +3,8 @@
 use crate::{
     front::FrontDoor,
     pages::{
-        account, admin, archives, assets, authors, avatars, downloads, errors, misc, pictures,
-        posts, series, social, taxonomy,
+        account, admin, archives, assets, authors, avatars, comments, downloads, errors, misc,
+        pictures, posts, series, social, taxonomy,
     },
     state::AppState,
 };
@@ -155,6 +155,8 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(avatars::choose).layer(axum::extract::DefaultBodyLimit::max(AVATAR_BODY_LIMIT)),
         ),
         ("/avatar/{id}", get(avatars::show)),
+        ("/comments", post(comments::submit)),
+        ("/comments/{id}/avatar", get(comments::avatar)),
         ("/account/login/{provider}", post(social::start)),
         ("/account/login/{provider}/callback", get(social::callback)),
         ("/account/logins/{provider}/link", post(social::link)),
@@ -199,6 +201,7 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
 /// came from (a test walks them all with a missing and a foreign token).
 pub const FORM_ROUTES: &[&str] = &[
     "/account/login",
+    "/comments",
     "/account/avatar",
     "/admin/posts/new",
     "/admin/posts/{id}",

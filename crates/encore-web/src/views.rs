@@ -394,3 +394,58 @@ mod tests {
         assert_eq!(d.iso, "1985-11-27T09:05:00Z");
     }
 }
+
+/// A comment as its thread shows it, with the replies under it.
+#[derive(Debug, Serialize)]
+pub struct CommentView {
+    /// Its id (for the reply link).
+    pub id: i64,
+    /// Its element id, which its permalink points at (`comment-12`).
+    pub anchor: String,
+    /// Its writer's name.
+    pub author: String,
+    /// Its writer's website, linked from the name.
+    pub author_url: Option<String>,
+    /// Its writer's picture.
+    pub avatar: String,
+    /// When it was written.
+    pub date: DateView,
+    /// Its text, rendered and sanitised when it was saved.
+    pub body_html: String,
+    /// How many people like it.
+    pub likes: i64,
+    /// The answers to it, in order.
+    pub replies: Vec<CommentView>,
+}
+
+impl CommentView {
+    /// The threads of `comments` (in reading order, as the store gives them), nested.
+    pub fn threads(comments: Vec<encore_store::comments::Comment>) -> Vec<CommentView> {
+        let mut items = comments.into_iter().peekable();
+        nest(&mut items, 0)
+    }
+}
+
+/// The comments from `items` at `depth` or deeper, until one is shallower: each with the deeper
+/// ones after it as its replies.
+fn nest(
+    items: &mut std::iter::Peekable<impl Iterator<Item = encore_store::comments::Comment>>,
+    depth: u32,
+) -> Vec<CommentView> {
+    let mut level = Vec::new();
+    while let Some(comment) = items.next_if(|c| c.depth >= depth) {
+        let replies = nest(items, comment.depth + 1);
+        level.push(CommentView {
+            id: comment.id.0,
+            anchor: format!("comment-{}", comment.id.0),
+            author_url: (!comment.author_url.is_empty()).then_some(comment.author_url),
+            avatar: format!("/comments/{}/avatar", comment.id.0),
+            author: comment.author_name,
+            date: DateView::new(comment.created_at),
+            body_html: comment.body_html,
+            likes: comment.like_count,
+            replies,
+        });
+    }
+    level
+}

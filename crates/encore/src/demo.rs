@@ -271,6 +271,7 @@ pub async fn seed(app: &App, site: &Site, config: &Config) -> anyhow::Result<boo
     .download(download)
     .insert()
     .await?;
+    rocky_iv_conversation(app, site, at(2026, 9, 19)).await?;
     demo.post(
         "The Cult – Love",
         LOVE_BODY,
@@ -408,6 +409,185 @@ impl DemoPost<'_> {
             Err(e) => Err(e).with_context(|| format!("cannot create the demo post {title:?}")),
         }
     }
+}
+
+/// The conversation under the Rocky IV post: who, their website, which earlier comment they
+/// answer (by place in this list), hours after the post, and what they say.
+const ROCKY_IV_COMMENTS: &[(&str, &str, Option<usize>, i64, &str)] = &[
+    (
+        "Dana K.",
+        "",
+        None,
+        3,
+        "I had this on a TDK D90 with *Top Gun* on side B. The tape wore out at \"Hearts on Fire\" first.",
+    ),
+    (
+        "Marcus",
+        "https://marcus-listens.example.com",
+        None,
+        5,
+        "The training montage is the reason I still run. Every time \"Training Montage\" starts I speed up without meaning to.",
+    ),
+    (
+        "Cassette Diaries",
+        "",
+        Some(1),
+        6,
+        "Same here. Vince DiCola wrote it on a Fairlight, if I remember the liner notes right.",
+    ),
+    (
+        "Marcus",
+        "https://marcus-listens.example.com",
+        Some(2),
+        7,
+        "He did! And the drum sound is a LinnDrum run through a gated reverb. Pure 1985.",
+    ),
+    (
+        "Ingrid",
+        "",
+        None,
+        9,
+        "Unpopular opinion: \"No Easy Way Out\" is the best song on the record. It has aged better than the film.",
+    ),
+    (
+        "Teo",
+        "",
+        Some(4),
+        10,
+        "Not unpopular at all. Robert Tepper deserved more than one hit.",
+    ),
+    (
+        "Ingrid",
+        "",
+        Some(5),
+        12,
+        "He really did. His album from the year after is worth finding on tape.",
+    ),
+    (
+        "Paul R.",
+        "https://paulr.example.org",
+        None,
+        20,
+        "Thank you for including the timings. I'm making a running mix and this saves me an afternoon with a stopwatch.",
+    ),
+    (
+        "Sam",
+        "",
+        None,
+        26,
+        "Does anyone know if the Japanese cassette has the same running order? Mine seems to swap two songs on side A.",
+    ),
+    (
+        "Cassette Diaries",
+        "",
+        Some(8),
+        27,
+        "I've only seen the European one. If you can send me a photo of the inlay, I'd love to add it to the post.",
+    ),
+    (
+        "Sam",
+        "",
+        Some(9),
+        30,
+        "Will do this weekend. The inlay has a lyric sheet too, which the European one lacks.",
+    ),
+    (
+        "Lena",
+        "",
+        None,
+        41,
+        "Burning Heart came on the radio while I read this. Some days the universe agrees with a blog post.",
+    ),
+    (
+        "Olu",
+        "",
+        None,
+        50,
+        "The sleeve notes download is a lovely touch. More blogs should do this.",
+    ),
+    (
+        "Dana K.",
+        "",
+        Some(12),
+        52,
+        "Agreed, I printed them and put them in my case.",
+    ),
+    (
+        "Jonas",
+        "",
+        None,
+        70,
+        "I came for the soundtrack and stayed for the Back to the Future post. Looking forward to part three.",
+    ),
+    (
+        "Cassette Diaries",
+        "",
+        Some(14),
+        71,
+        "Part three is The Cult's *Love*. Not a soundtrack, but it was the sound of that autumn for me.",
+    ),
+    ("Jonas", "", Some(15), 73, "Bold choice. I approve."),
+    (
+        "Rita",
+        "",
+        None,
+        96,
+        "\"Living in America\" still makes me laugh. James Brown in a film about a boxing match in Moscow, only in 1985.",
+    ),
+];
+
+/// A comment left for the owner to moderate: the demo's queue is not empty.
+const ROCKY_IV_HELD: (&str, &str) = (
+    "Newcomer",
+    "First time here. Does the sleeve notes file include the catalogue numbers?",
+);
+
+/// Writes the Rocky IV conversation (see [`ROCKY_IV_COMMENTS`]).
+async fn rocky_iv_conversation(
+    app: &App,
+    site: &Site,
+    published: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use encore_app::comments::{ImportedComment, import_comment};
+    use encore_core::comment::{CommentForm, CommentStatus};
+    let post = app
+        .store()
+        .posts()
+        .public_by_slug(site.id, PostKind::Post, "rocky-iv", app.clock().now())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the Rocky IV post is missing"))?
+        .summary
+        .id;
+    let form = |name: &str, website: &str, body: &str, parent| CommentForm {
+        post,
+        parent,
+        name: name.into(),
+        email: format!(
+            "{}@example.org",
+            name.to_lowercase()
+                .replace(|c: char| !c.is_alphanumeric(), "")
+        ),
+        website: website.into(),
+        body: body.into(),
+    };
+    let mut ids = Vec::new();
+    for (name, website, parent, hours, body) in ROCKY_IV_COMMENTS {
+        let parent = parent.map(|i| ids[i]);
+        let comment = ImportedComment {
+            form: form(name, website, body, parent),
+            status: CommentStatus::Approved,
+            at: published + Duration::hours(*hours),
+        };
+        ids.push(import_comment(app, Actor::Operator, site.id, comment).await?);
+    }
+    let (name, body) = ROCKY_IV_HELD;
+    let held = ImportedComment {
+        form: form(name, "", body, None),
+        status: CommentStatus::Pending,
+        at: published + Duration::hours(120),
+    };
+    import_comment(app, Actor::Operator, site.id, held).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod archives;
 pub mod assets;
 pub mod authors;
 pub mod avatars;
+pub mod comments;
 pub mod downloads;
 pub mod errors;
 pub mod lists;

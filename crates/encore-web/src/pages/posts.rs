@@ -4,20 +4,22 @@ use crate::{
     error::{Error, Result},
     extract::{CurrentSite, Params},
     meta,
+    pages::comments::{Conversation, ConversationView, ThreadQuery},
     pages::{
         archives,
         lists::{ListSpec, render_first, render_list},
         render_page,
     },
+    session::Viewer,
     state::AppState,
     views::{Layout, PostView},
 };
 use axum::{
-    extract::State,
+    extract::{Query, State},
     http::Uri,
     response::{IntoResponse, Redirect, Response},
 };
-use encore_core::{address, change::Topic, post::PostKind, series::SeriesNav, slug};
+use encore_core::{address, change::Topic, post::PostKind, series::SeriesNav, site::Site, slug};
 use encore_store::posts::{PostFilter, PostLink};
 use serde::Serialize;
 
@@ -61,6 +63,8 @@ struct PostPage {
     series_path: Option<String>,
     older: Option<PostLink>,
     newer: Option<PostLink>,
+    /// The responses and the reply form.
+    comments: ConversationView,
 }
 
 /// `GET /{yyyy}/{mm}/{dd}/{slug}`: one post. A post found under another date (its date was
@@ -69,6 +73,8 @@ pub async fn show(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
     Params((year, month, day, slug)): Params<(u32, u32, u32, String)>,
+    Viewer(viewer): Viewer,
+    Query(query): Query<ThreadQuery>,
     uri: Uri,
 ) -> Result<Response> {
     let slug = slug::normalize(&slug);
@@ -79,27 +85,46 @@ pub async fn show(
     {
         return Err(Error::NotFound);
     }
+    let conversation = Conversation {
+        viewer: viewer.as_ref(),
+        query,
+        form: None,
+    };
+    post_page(&app, &site, &slug, Some(uri.path()), conversation).await
+}
+
+/// A post's page, with its conversation as `conversation` says; when `asked` (the path the
+/// request named) is not the post's address, a redirect there.
+pub(crate) async fn post_page(
+    app: &AppState,
+    site: &Site,
+    slug: &str,
+    asked: Option<&str>,
+    conversation: Conversation<'_>,
+) -> Result<Response> {
     let now = app.clock.now();
     let page = app
         .store
         .posts()
-        .public_page(site.id, PostKind::Post, &slug, now)
+        .public_page(site.id, PostKind::Post, slug, now)
         .await?
         .ok_or(Error::NotFound)?;
     let post = page.post;
     // Compared decoded: clients may encode the same letters differently (lower-case hex).
     let canonical = post.summary.path();
-    if !address::same_path(uri.path(), &canonical) {
+    if asked.is_some_and(|asked| !address::same_path(asked, &canonical)) {
         return Ok(Redirect::permanent(&canonical).into_response());
     }
     let series = page
         .series
         .and_then(|series| SeriesNav::locate(series, page.parts, post.summary.id));
     let (older, newer) = (page.older, page.newer);
-    let mut view = PostView::new(&site, &post);
-    view.featured = featured(&app, &site, &post, now).await?;
-    let head = meta::post_head(&site, &view, series.as_ref());
-    let layout = Layout::load(&app, &site, &canonical, head, now).await?;
+    let status = conversation.status();
+    let comments = conversation.view(app, site, &post).await?;
+    let mut view = PostView::new(site, &post);
+    view.featured = featured(app, site, &post, now).await?;
+    let head = meta::post_head(site, &view, series.as_ref());
+    let layout = Layout::load(app, site, &canonical, head, now).await?;
     // The page shows this post, its neighbours' and series parts' titles, and its counters.
     let mut topics = vec![Topic::Post(post.summary.id)];
     topics.extend(older.iter().chain(&newer).map(|l| Topic::Post(l.id)));
@@ -107,8 +132,8 @@ pub async fn show(
         topics.extend(nav.parts.iter().map(|p| Topic::Post(p.id)));
     }
     topics.extend(post.downloads.iter().map(|d| Topic::Download(d.id)));
-    render_page(
-        &app,
+    let mut response = render_page(
+        app,
         "post.html",
         &PostPage {
             layout,
@@ -117,9 +142,12 @@ pub async fn show(
             series,
             older,
             newer,
+            comments,
         },
         topics,
-    )
+    )?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 /// A post's featured picture, while readers may see it.

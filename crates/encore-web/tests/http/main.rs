@@ -10,6 +10,7 @@ mod admin;
 mod archives;
 mod avatars;
 mod cache;
+mod comments;
 mod desk_drafts;
 mod desk_media;
 mod desk_site;

@@ -59,11 +59,20 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
         }
     };
     let mut settings = config.web_settings()?;
-    let mut flusher = None;
+    // Comments are checked by the in-process engine, through the same protocol any
+    // Akismet-compatible endpoint answers.
+    let service =
+        encore_spam::service::Service::new(store.clone(), cli::spam::service_options(&config));
+    let flusher = service.spawn_flusher();
+    let key = comment_key(&service, &store).await?;
+    app.use_spam_checker(encore_spam::client::Client::new(
+        encore_spam::client::Endpoint::Local {
+            service: service.clone(),
+            key,
+        },
+        encore_spam::client::ClientOptions::default(),
+    ));
     if !config.spam.path.is_empty() {
-        let service =
-            encore_spam::service::Service::new(store.clone(), cli::spam::service_options(&config));
-        flusher = Some(service.spawn_flusher());
         settings.spam = Some(encore_web::SpamApi {
             path: config.spam.path.clone(),
             service,
@@ -82,10 +91,30 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     );
     tracing::info!(%bound, database = %encore_store::redact_url(&config.database_url()), "serving");
     encore_web::serve_router(listener, app, limits, cli::shutdown_signal()).await?;
-    if let Some(flusher) = flusher {
-        flusher.stop().await;
-    }
+    flusher.stop().await;
     feed.stop();
     store.close().await;
     Ok(())
+}
+
+/// The label of the spam key this instance checks its own comments with.
+const COMMENT_KEY_BLOG: &str = "encore:comments";
+
+/// The spam key of this instance's own comments, issued on first start.
+async fn comment_key(
+    service: &encore_spam::service::Service,
+    store: &encore_store::Store,
+) -> anyhow::Result<String> {
+    let keys = store.spam().keys().await?;
+    if let Some(key) = keys
+        .into_iter()
+        .find(|k| k.blog == COMMENT_KEY_BLOG && k.revoked_at.is_none())
+    {
+        return Ok(key.api_key);
+    }
+    let key = service
+        .add_key(COMMENT_KEY_BLOG, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot issue the comments' spam key: {e}"))?;
+    Ok(key.api_key)
 }
