@@ -9,6 +9,31 @@ use crate::{
 use encore_core::{ids::PostId, post::NewPost};
 use encore_store::testing::fixtures::PostBuilder;
 
+/// Makes `app` check comments with the in-process spam engine on its own store and clock,
+/// under a new key for `blog`, as `encore serve` does.
+pub async fn check_comments_locally(app: &App, blog: &str) {
+    use encore_spam::{
+        client::{Client, ClientOptions, Endpoint},
+        service::{Service, ServiceOptions},
+    };
+    let clock = app.clock().clone();
+    let service = Service::new(
+        app.store().clone(),
+        ServiceOptions {
+            clock: clock.clone(),
+            ..ServiceOptions::default()
+        },
+    );
+    let key = service.add_key(blog, None).await.unwrap().api_key;
+    app.use_spam_checker(Client::new(
+        Endpoint::Local { service, key },
+        ClientOptions {
+            clock,
+            ..ClientOptions::default()
+        },
+    ));
+}
+
 /// The draft that creates the builder's post.
 pub fn draft_of(post: &NewPost) -> PostDraft {
     PostDraft {

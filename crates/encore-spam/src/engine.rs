@@ -101,7 +101,17 @@ pub struct Context<'a> {
 /// The classifier: a base model plus the rules. Cheap to share; all state per key lives outside it.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    base: Arc<Model>,
+    base: Base,
+}
+
+/// Where an engine's base model comes from.
+#[derive(Debug, Clone)]
+enum Base {
+    /// The built-in model, trained on first use: a server that serves pages and checks no
+    /// comment never trains it (training passes through several times the model's memory).
+    Seed,
+    /// A model of the caller's.
+    Own(Arc<Model>),
 }
 
 static SEED_MODEL: LazyLock<Arc<Model>> = LazyLock::new(|| Arc::new(train_seed()));
@@ -152,21 +162,22 @@ impl Default for Engine {
 impl Engine {
     /// The engine with the built-in base model (trained once per process, on first use).
     pub fn seeded() -> Self {
-        Self {
-            base: Arc::clone(&SEED_MODEL),
-        }
+        Self { base: Base::Seed }
     }
 
     /// An engine over another base model.
     pub fn with_model(model: Model) -> Self {
         Self {
-            base: Arc::new(model),
+            base: Base::Own(Arc::new(model)),
         }
     }
 
     /// The base model.
     pub fn base(&self) -> &Model {
-        &self.base
+        match &self.base {
+            Base::Seed => &SEED_MODEL,
+            Base::Own(model) => model,
+        }
     }
 
     /// The features of a comment's values.
@@ -220,14 +231,14 @@ impl Engine {
             .enumerate()
             .map(|(i, f)| {
                 (
-                    overlay.weight(&self.base, f.index) * f.value,
+                    overlay.weight(self.base(), f.index) * f.value,
                     Term::Feature(i),
                 )
             })
             .filter(|(w, _)| *w != 0.0)
             .collect();
         // The log-odds are the bias plus the terms just computed; no second pass over the weights.
-        let mut logit = overlay.bias(&self.base) + terms.iter().map(|(w, _)| w).sum::<f32>();
+        let mut logit = overlay.bias(self.base()) + terms.iter().map(|(w, _)| w).sum::<f32>();
         let mut rules: Vec<String> = Vec::new();
         let honeypot =
             !values.honeypot_field_name.is_empty() && !values.honeypot_value.trim().is_empty();
@@ -298,7 +309,7 @@ impl Engine {
 
     /// Learns a report into a key's overlay.
     pub fn learn(&self, overlay: &mut Overlay, values: &CommentValues, spam: bool) {
-        overlay.learn(&self.base, &Self::features(values), spam);
+        overlay.learn(self.base(), &Self::features(values), spam);
     }
 }
 

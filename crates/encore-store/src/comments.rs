@@ -154,11 +154,12 @@ impl Comments<'_> {
         per_page: u32,
     ) -> Result<ThreadPage> {
         // The page's threads are the first `per_page + 1` thread ids from `from` on; the extra one
-        // only says where the next page starts.
+        // only says where the next page starts. `+t.site_id` keeps SQLite on the post's own
+        // first comments (comments_top_idx) rather than every comment of the site.
         const SQL: &str = concat!(
             comment_select!(),
             "WHERE c.site_id = $1 AND c.post_id = $2 AND c.status = 'approved' AND c.thread_id IN ( \
-               SELECT t.id FROM comments t WHERE t.site_id = $1 AND t.post_id = $2 AND t.status = 'approved' \
+               SELECT t.id FROM comments t WHERE +t.site_id = $1 AND t.post_id = $2 AND t.status = 'approved' \
                  AND t.parent_id IS NULL AND t.id >= $3 ORDER BY t.id LIMIT $4) \
              ORDER BY c.path"
         );

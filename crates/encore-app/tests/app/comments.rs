@@ -12,10 +12,6 @@ use encore_core::{
     ids::{CommentId, PostId},
     site::Site,
 };
-use encore_spam::{
-    client::{Client, ClientOptions, Endpoint},
-    service::{Service, ServiceOptions},
-};
 use encore_store::testing::{TestBackend, TestStore, fixtures};
 use std::sync::{Arc, Mutex};
 
@@ -38,29 +34,14 @@ struct World {
 /// `checked`), and the changes it announces.
 async fn world(backend: TestBackend, checked: bool) -> World {
     let t = TestStore::new(backend).await;
-    let clock = Clock::manual(fixtures::now());
-    let app = App::new(t.store.clone(), clock.clone());
+    let app = App::new(t.store.clone(), Clock::manual(fixtures::now()));
     let site = fixtures::site(&t.store, "music.example").await;
     let author = fixtures::author(&t.store, &site, "max").await;
     let post = fixtures::PostBuilder::new(&site, &author, "Rocky IV")
         .insert(&t.store)
         .await;
     if checked {
-        let service = Service::new(
-            t.store.clone(),
-            ServiceOptions {
-                clock: clock.clone(),
-                ..ServiceOptions::default()
-            },
-        );
-        let key = service.add_key(&site.base_url, None).await.unwrap().api_key;
-        app.use_spam_checker(Client::new(
-            Endpoint::Local { service, key },
-            ClientOptions {
-                clock,
-                ..ClientOptions::default()
-            },
-        ));
+        encore_app::testing::check_comments_locally(&app, &site.base_url).await;
     }
     let changes = Arc::new(Mutex::new(Vec::new()));
     let seen = changes.clone();

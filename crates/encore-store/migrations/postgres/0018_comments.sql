@@ -23,6 +23,8 @@ CREATE TABLE comments (
         REFERENCES posts (site_id, id) ON DELETE CASCADE
 );
 CREATE INDEX comments_thread_idx ON comments (post_id, status, path);
+-- A post's first comments of threads, by id: where each page of threads starts.
+CREATE INDEX comments_top_idx ON comments (post_id, parent_id, status, id);
 CREATE INDEX comments_status_idx ON comments (site_id, status, id);
 
 -- What happened to a comment: checks, verdicts with their reasons, moderators' actions.

@@ -4,10 +4,6 @@
 use crate::support::{PostBuilder, TestApp, all_between, location};
 use encore_app::testing::Publish;
 use encore_core::{comment::CommentStatus, ids::CommentId};
-use encore_spam::{
-    client::{Client, ClientOptions, Endpoint},
-    service::{Service, ServiceOptions},
-};
 use encore_store::testing::{TestBackend, fixtures};
 use reqwest::StatusCode;
 
@@ -20,25 +16,7 @@ encore_store::backend_tests!(
 /// A server whose comments are checked by the in-process engine, with one post; its address.
 async fn with_post(backend: TestBackend) -> (TestApp, String) {
     let app = TestApp::spawn(backend).await;
-    let service = Service::new(
-        app.store.clone(),
-        ServiceOptions {
-            clock: app.clock.clone(),
-            ..ServiceOptions::default()
-        },
-    );
-    let key = service
-        .add_key(&app.site.base_url, None)
-        .await
-        .unwrap()
-        .api_key;
-    app.app.use_spam_checker(Client::new(
-        Endpoint::Local { service, key },
-        ClientOptions {
-            clock: app.clock.clone(),
-            ..ClientOptions::default()
-        },
-    ));
+    encore_app::testing::check_comments_locally(&app.app, &app.site.base_url).await;
     PostBuilder::new(&app.site, &app.author, "Rocky IV")
         .publish(&app.app)
         .await;
