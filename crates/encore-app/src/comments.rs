@@ -55,6 +55,15 @@ pub enum Placed {
     Discarded,
 }
 
+/// A comment taken: where it went, and the address of the post it is under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    /// Where it went.
+    pub placed: Placed,
+    /// The post's address.
+    pub post_path: String,
+}
+
 /// Takes a comment written under a post of `site` by `account` (`None`: a guest).
 pub async fn submit_comment(
     app: &App,
@@ -62,7 +71,7 @@ pub async fn submit_comment(
     account: Option<AccountId>,
     form: CommentForm,
     client: ClientFacts,
-) -> Result<Placed> {
+) -> Result<Submitted> {
     let comment = form.validate(account).map_err(AppError::Invalid)?;
     let now = app.clock().now();
     let post = app
@@ -127,7 +136,10 @@ pub async fn submit_comment(
     };
     if verdict == Verdict::Discard {
         tracing::info!(site = %site.host, post = %comment.post, "a comment the spam check said to discard was dropped");
-        return Ok(Placed::Discarded);
+        return Ok(Submitted {
+            placed: Placed::Discarded,
+            post_path: post.path,
+        });
     }
     let mut tx = app.store().begin().await?;
     let status = match verdict {
@@ -162,10 +174,14 @@ pub async fn submit_comment(
         Change::default()
     };
     app.commit(tx, change).await?;
-    Ok(match status {
+    let placed = match status {
         CommentStatus::Approved => Placed::Published(id),
         CommentStatus::Spam => Placed::Spam(id),
         CommentStatus::Pending | CommentStatus::Trash => Placed::Held(id),
+    };
+    Ok(Submitted {
+        placed,
+        post_path: post.path,
     })
 }
 

@@ -109,10 +109,11 @@ pub(crate) fn time_column(
     row: &rusqlite::Row<'_>,
     column: impl rusqlite::RowIndex,
 ) -> rusqlite::Result<DateTime<Utc>> {
-    let text: String = row.get(column)?;
-    parse_time(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-    })
+    maybe_time_column(row, column)?.ok_or(rusqlite::Error::InvalidColumnType(
+        0,
+        "a time".into(),
+        rusqlite::types::Type::Null,
+    ))
 }
 
 /// Like [`time_column`], for a column that may be NULL.

@@ -79,7 +79,9 @@ fn reader() -> ClientFacts {
 }
 
 async fn submit(w: &World, form: CommentForm) -> Result<Placed, AppError> {
-    submit_comment(&w.app, &w.site, None, form, reader()).await
+    submit_comment(&w.app, &w.site, None, form, reader())
+        .await
+        .map(|s| s.placed)
 }
 
 fn id(placed: Placed) -> CommentId {

@@ -9,7 +9,10 @@
 use crate::{
     error::{Error, Result},
     extract::ClientIp,
-    pages::{account::check_token, posts::post_page},
+    pages::{
+        account::{check_token, see_other},
+        posts::post_page,
+    },
     session::{FormSite, SignedIn, Viewer},
     state::AppState,
     views::CommentView,
@@ -18,11 +21,11 @@ use axum::{
     Form,
     extract::State,
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
 };
 use encore_app::{
     AppError,
-    comments::{ClientFacts, HONEYPOT_FIELD, Placed, submit_comment},
+    comments::{ClientFacts, HONEYPOT_FIELD, Placed, Submitted, submit_comment},
 };
 use encore_core::{
     ValidationError,
@@ -262,19 +265,21 @@ pub async fn submit(
         body: fields.comment.clone(),
     };
     let account = viewer.as_ref().map(|v| v.session.account_id);
-    let entry = app
-        .store
-        .posts()
-        .public_entry(site.id, post, app.clock.now())
-        .await?
-        .ok_or(Error::NotFound)?;
     match submit_comment(&app.app, &site, account, form, client).await {
-        Ok(Placed::Published(id)) => Ok(see_other(&format!("{}#comment-{}", entry.path, id.0))),
+        Ok(Submitted {
+            placed: Placed::Published(id),
+            post_path,
+        }) => Ok(see_other(&format!("{post_path}#comment-{}", id.0))),
         // Spam is told what a held comment is told: nothing to learn from the answer.
-        Ok(Placed::Held(_) | Placed::Spam(_) | Placed::Discarded) => {
-            Ok(see_other(&format!("{}?held=1#respond", entry.path)))
-        }
+        Ok(Submitted { post_path, .. }) => Ok(see_other(&format!("{post_path}?held=1#respond"))),
         Err(AppError::Invalid(problems)) => {
+            // The form is checked before the post is looked up: look it up to show it again.
+            let entry = app
+                .store
+                .posts()
+                .public_entry(site.id, post, app.clock.now())
+                .await?
+                .ok_or(Error::NotFound)?;
             let conversation = Conversation {
                 viewer: viewer.as_ref(),
                 query: ThreadQuery::default(),
@@ -285,10 +290,6 @@ pub async fn submit(
         Err(AppError::MissingReference(_)) => Err(Error::NotFound),
         Err(e) => Err(e.into()),
     }
-}
-
-fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
 }
 
 /// `GET /comments/{id}/avatar`: a picture for a published comment's writer, drawn here from
@@ -305,9 +306,8 @@ pub async fn avatar(
         .await?
         .filter(|c| c.status == encore_core::comment::CommentStatus::Approved)
         .ok_or(Error::NotFound)?;
-    // Seeded by a hash of the address, which is never shown: the same writer, the same colour.
-    let seed = encore_core::avatar::gravatar_url(&comment.author_email, 0);
-    let svg = encore_core::avatar::generated_svg(&comment.author_name, &seed);
+    // The colour comes from a hash of the address (never shown): the same writer, the same colour.
+    let svg = encore_core::avatar::generated_svg(&comment.author_name, &comment.author_email);
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
