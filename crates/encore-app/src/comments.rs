@@ -16,11 +16,8 @@ use encore_core::{
     post::PostKind,
     site::Site,
 };
-use encore_spam::{
-    client::{Client, Outcome},
-    params::CommentValues,
-};
-use encore_store::comments::Byline;
+use encore_spam::{client::Outcome, params::CommentValues};
+use encore_store::{StoreError, comments::Byline};
 use std::net::IpAddr;
 
 /// The name of the comment form's honeypot field: hidden from people, filled in by bots.
@@ -127,13 +124,8 @@ pub async fn submit_comment(
         seconds_to_submit: client.seconds_to_submit,
         ..CommentValues::default()
     };
-    let (verdict, detail) = match app.spam_checker() {
-        Some(checker) => verdict(checker, &values).await,
-        None => (
-            Verdict::Unchecked,
-            "no spam checker is configured".to_owned(),
-        ),
-    };
+    let checked = check(app, &values).await;
+    let verdict = checked.verdict;
     if verdict == Verdict::Discard {
         tracing::info!(site = %site.host, post = %comment.post, "a comment the spam check said to discard was dropped");
         return Ok(Submitted {
@@ -142,29 +134,28 @@ pub async fn submit_comment(
         });
     }
     let mut tx = app.store().begin().await?;
-    let status = match verdict {
-        Verdict::Spam => CommentStatus::Spam,
-        Verdict::Unchecked => CommentStatus::Pending,
-        Verdict::Ham if tx.comments().known_writer(site.id, &comment.author).await? => {
-            CommentStatus::Approved
-        }
-        Verdict::Ham | Verdict::Discard => CommentStatus::Pending,
-    };
+    let status = placement(&mut tx, site.id, &comment.author, verdict).await?;
     let id = tx
         .comments()
         .insert(site.id, &comment, &byline, status, DEFAULT_DEPTH, now)
         .await?;
+    let kept = serde_json::to_string(&values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.comments().keep_check(id, &kept, &checked.guid).await?;
     tx.comments()
-        .record(id, account, verdict.event(), &detail, now)
+        .record(id, account, verdict.event(), &checked.detail, now)
         .await?;
     if status == CommentStatus::Pending && verdict == Verdict::Ham {
         tx.comments()
-            .record(
-                id,
-                None,
-                "held",
-                "a first comment waits for a moderator",
-                now,
+            .record(id, None, "held", FIRST_COMMENT_HELD, now)
+            .await?;
+    }
+    if verdict == Verdict::Unchecked {
+        // Checked again by the worker, with pauses growing while the checker is away.
+        tx.jobs()
+            .enqueue(
+                RECHECK_JOB,
+                &id.0.to_string(),
+                now + crate::jobs::backoff(1),
             )
             .await?;
     }
@@ -205,19 +196,135 @@ impl Verdict {
     }
 }
 
-async fn verdict(checker: &Client, values: &CommentValues) -> (Verdict, String) {
+/// What the spam check said, why, and the guid to send back with a report.
+struct Checked {
+    verdict: Verdict,
+    detail: String,
+    guid: String,
+}
+
+async fn check(app: &App, values: &CommentValues) -> Checked {
+    let Some(checker) = app.spam_checker() else {
+        return Checked {
+            verdict: Verdict::Unchecked,
+            detail: "no spam checker is configured".into(),
+            guid: String::new(),
+        };
+    };
     let answer = checker.check(values).await;
-    let guid = answer.guid.map(|g| format!("guid {g}")).unwrap_or_default();
-    match answer.outcome {
-        Outcome::Ham => (Verdict::Ham, guid),
-        Outcome::Spam => (Verdict::Spam, guid),
-        Outcome::Discard => (Verdict::Discard, guid),
+    let guid = answer.guid.unwrap_or_default();
+    let (verdict, detail) = match answer.outcome {
+        Outcome::Ham => (Verdict::Ham, String::new()),
+        Outcome::Spam => (Verdict::Spam, String::new()),
+        Outcome::Discard => (Verdict::Discard, String::new()),
         Outcome::Invalid(why) => (Verdict::Unchecked, format!("the spam check refused: {why}")),
         Outcome::Unreachable(why) => (
             Verdict::Unchecked,
             format!("the spam check could not be reached: {why}"),
         ),
+    };
+    let detail = match (detail.is_empty(), guid.is_empty()) {
+        (true, false) => format!("guid {guid}"),
+        _ => detail,
+    };
+    Checked {
+        verdict,
+        detail,
+        guid,
     }
+}
+
+/// Why a checked comment waits.
+const FIRST_COMMENT_HELD: &str = "a first comment waits for a moderator";
+
+/// Where a comment goes on `verdict`: spam to the spam folder; a comment that could not be
+/// checked waits; a checked one publishes when its writer has had one approved before.
+async fn placement(
+    tx: &mut encore_store::Tx,
+    site: SiteId,
+    author: &Commenter,
+    verdict: Verdict,
+) -> Result<CommentStatus> {
+    Ok(match verdict {
+        Verdict::Spam | Verdict::Discard => CommentStatus::Spam,
+        Verdict::Unchecked => CommentStatus::Pending,
+        Verdict::Ham if tx.comments().known_writer(site, author).await? => CommentStatus::Approved,
+        Verdict::Ham => CommentStatus::Pending,
+    })
+}
+
+/// The kind of job that checks a held comment again; its payload is the comment's id.
+pub const RECHECK_JOB: &str = "comment-check";
+
+/// Checks a comment that could not be checked when it came, with the values it came with: an
+/// error (the job is tried again later) while the checker still cannot say.
+pub(crate) async fn recheck(app: &App, payload: &str) -> std::result::Result<(), String> {
+    let id = CommentId(
+        payload
+            .parse()
+            .map_err(|_| format!("bad comment-check job {payload:?}"))?,
+    );
+    let store = app.store();
+    let Some(record) = store
+        .comments()
+        .check_record(id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(()); // deleted meanwhile
+    };
+    if record.status != CommentStatus::Pending.as_str() {
+        return Ok(()); // a moderator decided meanwhile
+    }
+    let values: CommentValues = serde_json::from_str(&record.check_values)
+        .map_err(|e| format!("comment {} keeps no values to check: {e}", id.0))?;
+    let checked = check(app, &values).await;
+    if checked.verdict == Verdict::Unchecked {
+        return Err(checked.detail);
+    }
+    let site = SiteId(record.site_id);
+    let now = app.clock().now();
+    let run = async {
+        let mut tx = store.begin().await?;
+        let comment = tx.comments().status(site, id).await?;
+        if comment != Some(CommentStatus::Pending) {
+            return Ok(Change::default());
+        }
+        let author = store
+            .comments()
+            .get(site, id)
+            .await?
+            .map(|c| match c.account {
+                Some(account) => Commenter::Account(account),
+                None => Commenter::Guest {
+                    name: c.author_name,
+                    email: c.author_email,
+                    website: c.author_url,
+                },
+            })
+            .ok_or(AppError::NotFound("comment"))?;
+        let status = placement(&mut tx, site, &author, checked.verdict).await?;
+        tx.comments()
+            .keep_check(id, &record.check_values, &checked.guid)
+            .await?;
+        tx.comments()
+            .record(id, None, checked.verdict.event(), &checked.detail, now)
+            .await?;
+        let change = match status {
+            CommentStatus::Pending => {
+                tx.comments()
+                    .record(id, None, "held", FIRST_COMMENT_HELD, now)
+                    .await?;
+                Change::default()
+            }
+            status => {
+                let post = tx.comments().set_status(site, id, status, now).await?;
+                Change::on(site, [Topic::Post(post)])
+            }
+        };
+        app.commit(tx, change).await
+    };
+    run.await.map(|_| ()).map_err(|e: AppError| e.to_string())
 }
 
 /// The comments of a public post's page of threads, as readers see them.

@@ -5,22 +5,15 @@
 //! job that sends it is tried again with growing pauses while the SMTP server is away, then
 //! given up (with its last error kept) after about a day.
 
-use crate::{App, Result};
+use crate::App;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Mailbox, header::ContentType},
 };
 use std::time::Duration;
-use tokio::task::JoinHandle;
 
-/// How long a worker holds a job before another may take it up.
-const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// How long one SMTP delivery may take.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
-/// How often the worker looks for due jobs when it found none.
-const POLL: Duration = Duration::from_millis(250);
-/// Attempts before a job is given up: with pauses doubling from 30 s to an hour, about a day.
-const MAX_ATTEMPTS: i32 = 30;
 
 /// Where mail goes out.
 #[derive(Clone)]
@@ -85,76 +78,12 @@ fn transport_url(smtp_url: &str) -> String {
     }
 }
 
-/// The pause before attempt `attempts + 1`: 30 s, doubling, at most an hour.
-fn backoff(attempts: i32) -> chrono::Duration {
-    let doublings = u32::try_from(attempts.saturating_sub(1))
-        .unwrap_or(0)
-        .min(7);
-    chrono::Duration::seconds(30 * (1i64 << doublings)).min(chrono::Duration::hours(1))
-}
-
-/// A running worker; stops when dropped.
-#[derive(Debug)]
-pub struct Worker {
-    task: JoinHandle<()>,
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// Starts a worker that runs due jobs (today: sending mail) until dropped.
-pub fn spawn_worker(app: App, mailer: Mailer) -> Worker {
-    let task = tokio::spawn(async move {
-        loop {
-            // Each attempt runs as a task of its own, so that a panic ends the attempt (its
-            // claim runs out and the job is tried again), never the worker.
-            let attempt = tokio::spawn({
-                let (app, mailer) = (app.clone(), mailer.clone());
-                async move { run_one(&app, &mailer).await }
-            });
-            match attempt.await {
-                Ok(Ok(true)) => continue,
-                Ok(Ok(false)) => {}
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "the job worker cannot reach the database")
-                }
-                Err(e) => tracing::error!(error = %e, "a job attempt panicked"),
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    });
-    Worker { task }
-}
-
-/// Claims and runs one due job; whether there was one.
-pub async fn run_one(app: &App, mailer: &Mailer) -> Result<bool> {
-    let claim = crate::sessions::random_token()?;
-    let jobs = app.store().jobs();
-    let Some(job) = jobs.claim(&claim, app.clock().now(), LEASE).await? else {
-        return Ok(false);
-    };
-    let outcome = match job.kind.as_str() {
-        "mail" => send(app, mailer, &job.payload).await,
-        other => Err(format!("no worker knows jobs of kind {other:?}")),
-    };
-    let now = app.clock().now();
-    match outcome {
-        Ok(()) => {
-            jobs.finish(&job, now).await?;
-        }
-        Err(error) => {
-            let retry = (job.attempts < MAX_ATTEMPTS).then(|| now + backoff(job.attempts));
-            tracing::warn!(job = job.id, attempts = job.attempts, %error, given_up = retry.is_none(), "a job failed");
-            jobs.fail(&job, &error, retry, now).await?;
-        }
-    }
-    Ok(true)
-}
-
-async fn send(app: &App, mailer: &Mailer, payload: &str) -> std::result::Result<(), String> {
+/// Sends the mail of a `mail` job.
+pub(crate) async fn send(
+    app: &App,
+    mailer: &Mailer,
+    payload: &str,
+) -> std::result::Result<(), String> {
     let id: i64 = payload
         .parse()
         .map_err(|_| format!("bad mail job {payload:?}"))?;
@@ -192,8 +121,6 @@ async fn send(app: &App, mailer: &Mailer, payload: &str) -> std::result::Result<
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
-
     #[test]
     fn plain_smtp_means_starttls_unless_told_otherwise() {
         use super::transport_url;
@@ -213,14 +140,5 @@ mod tests {
             transport_url("smtps://u:p@mail.example.org"),
             "smtps://u:p@mail.example.org"
         );
-    }
-
-    #[test]
-    fn pauses_grow_and_stop_at_an_hour() {
-        assert_eq!(backoff(1).num_seconds(), 30);
-        assert_eq!(backoff(2).num_seconds(), 60);
-        assert_eq!(backoff(3).num_seconds(), 120);
-        assert_eq!(backoff(8).num_seconds(), 3600);
-        assert_eq!(backoff(29).num_seconds(), 3600);
     }
 }

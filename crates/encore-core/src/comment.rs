@@ -153,6 +153,13 @@ impl CommentForm {
     }
 }
 
+/// A comment's text as edited: not empty, at most [`MAX_BODY_CHARS`]; trimmed, and rendered.
+pub fn validate_body(raw: &str) -> Result<(String, String), ValidationError> {
+    let body = required_text("body", raw, MAX_BODY_CHARS)?;
+    let html = render(&body);
+    Ok((body, html))
+}
+
 /// A website typed by a guest: empty, or an `http(s)` address (`https://` is added to a bare
 /// host name).
 pub fn validate_website(raw: &str) -> Result<String, ValidationError> {

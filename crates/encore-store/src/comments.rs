@@ -72,6 +72,69 @@ pub struct ThreadPage {
     pub next: Option<CommentId>,
 }
 
+/// Which comments the moderation queue lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    /// Comments with this status.
+    pub status: Option<CommentStatus>,
+    /// Words that must appear in the name, address, website or text (any case).
+    pub search: String,
+}
+
+/// A comment as the moderation queue lists it, with the post it is under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// The comment.
+    pub comment: Comment,
+    /// The post's id.
+    pub post: PostId,
+    /// The post's title.
+    pub post_title: String,
+    /// The post's address.
+    pub post_path: String,
+}
+
+/// How many comments of a site have each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatusCounts {
+    /// Waiting for a moderator.
+    pub pending: i64,
+    /// Shown.
+    pub approved: i64,
+    /// In the spam folder.
+    pub spam: i64,
+    /// In the trash.
+    pub trash: i64,
+}
+
+/// One line of a comment's history.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Event {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The account that acted (none: the system, or the writer as a guest).
+    pub actor: Option<String>,
+    /// What happened (`checked: not spam`, `held`, `approve`, …).
+    pub what: String,
+    /// Why, or what changed.
+    pub detail: String,
+}
+
+/// What a comment's spam check was sent, and the check's guid.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CheckRecord {
+    /// The comment.
+    pub id: i64,
+    /// Its site.
+    pub site_id: i64,
+    /// Its status now.
+    pub status: String,
+    /// The values, as JSON (empty for a comment written without a check).
+    pub check_values: String,
+    /// The guid the check answered with, or empty.
+    pub check_guid: String,
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -209,9 +272,124 @@ impl Comments<'_> {
         row.map(Row::into_comment).transpose()
     }
 
-    /// A comment's history, oldest first: (when, what, detail).
-    pub async fn history(&self, id: CommentId) -> Result<Vec<(DateTime<Utc>, String, String)>> {
-        const SQL: &str = "SELECT happened_at, what, detail FROM comment_events WHERE comment_id = $1 ORDER BY id";
+    /// The moderation queue: a site's comments matching `filter`, newest first, `limit` at most,
+    /// older than `before` when given (keyset paging).
+    pub async fn queue(
+        &self,
+        site: SiteId,
+        filter: &QueueFilter,
+        before: Option<CommentId>,
+        limit: u32,
+    ) -> Result<Vec<Queued>> {
+        #[derive(sqlx::FromRow)]
+        struct QueueRow {
+            #[sqlx(flatten)]
+            row: Row,
+            post_id: i64,
+            post_title: String,
+            post_slug: String,
+            post_kind: String,
+            post_published_at: Option<DateTime<Utc>>,
+        }
+        const SQL: &str = concat!(
+            "SELECT q.*, p.id AS post_id, p.title AS post_title, p.slug AS post_slug, p.kind AS post_kind, \
+                    p.published_at AS post_published_at FROM (",
+            comment_select!(),
+            "WHERE c.site_id = $1 AND ($2 = '' OR c.status = $2) AND c.id < $3 \
+               AND ($4 = '' OR LOWER(c.author_name || ' ' || c.author_email || ' ' || c.author_url || ' ' || c.body) \
+                    LIKE $4 ESCAPE '\\') \
+             ORDER BY c.id DESC LIMIT $5) q JOIN comments k ON k.id = q.id JOIN posts p ON p.id = k.post_id \
+             ORDER BY q.id DESC"
+        );
+        let status = filter.status.map_or("", |s| s.as_str());
+        let search = filter.search.trim().to_lowercase();
+        let pattern = if search.is_empty() {
+            String::new()
+        } else {
+            let escaped = search
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        };
+        let before = before.map_or(i64::MAX, |c| c.0);
+        let rows: Vec<QueueRow> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(status)
+            .bind(before)
+            .bind(&pattern)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter()
+            .map(|r| {
+                let kind = r
+                    .post_kind
+                    .parse()
+                    .map_err(|e: encore_core::post::UnknownValue| {
+                        StoreError::Corrupt(e.to_string())
+                    })?;
+                Ok(Queued {
+                    comment: r.row.into_comment()?,
+                    post: PostId(r.post_id),
+                    post_path: encore_core::post::post_path(
+                        kind,
+                        &r.post_slug,
+                        r.post_published_at,
+                    ),
+                    post_title: r.post_title,
+                })
+            })
+            .collect()
+    }
+
+    /// How many comments of `site` have each status.
+    pub async fn counts(&self, site: SiteId) -> Result<StatusCounts> {
+        const SQL: &str =
+            "SELECT status, COUNT(*) FROM comments WHERE site_id = $1 GROUP BY status";
+        let rows: Vec<(String, i64)> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .fetch_all(pool)
+            .await)?;
+        let mut counts = StatusCounts::default();
+        for (status, n) in rows {
+            match status.as_str() {
+                "pending" => counts.pending = n,
+                "approved" => counts.approved = n,
+                "spam" => counts.spam = n,
+                "trash" => counts.trash = n,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    /// What comment `id`'s spam check was sent.
+    pub async fn check_record(&self, id: CommentId) -> Result<Option<CheckRecord>> {
+        const SQL: &str =
+            "SELECT id, site_id, status, check_values, check_guid FROM comments WHERE id = $1";
+        Ok(read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// The post comment `id` of `site` is under.
+    pub async fn post_of(&self, site: SiteId, id: CommentId) -> Result<Option<PostId>> {
+        const SQL: &str = "SELECT post_id FROM comments WHERE site_id = $1 AND id = $2";
+        let post: Option<i64> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(post.map(PostId))
+    }
+
+    /// A comment's history, oldest first.
+    pub async fn history(&self, id: CommentId) -> Result<Vec<Event>> {
+        const SQL: &str = "SELECT e.happened_at AS at, a.display_name AS actor, e.what, e.detail \
+                           FROM comment_events e LEFT JOIN accounts a ON a.id = e.actor_id \
+                           WHERE e.comment_id = $1 ORDER BY e.id";
         Ok(read!(self.store, |pool| sqlx::query_as(SQL)
             .bind(id.0)
             .fetch_all(pool)
@@ -396,6 +574,64 @@ impl CommentsTx<'_> {
                 .await)?,
         };
         Ok(known)
+    }
+
+    /// Keeps what the spam check of comment `id` was sent (JSON) and the guid it answered with.
+    pub async fn keep_check(&mut self, id: CommentId, values: &str, guid: &str) -> Result<()> {
+        const SQL: &str = "UPDATE comments SET check_values = $1, check_guid = $2 WHERE id = $3";
+        in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(values)
+            .bind(guid)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Changes a comment's text (as typed, and rendered).
+    pub async fn edit(
+        &mut self,
+        site: SiteId,
+        id: CommentId,
+        body: &str,
+        body_html: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PostId> {
+        const SQL: &str = "UPDATE comments SET body = $1, body_html = $2, updated_at = $3 \
+                           WHERE site_id = $4 AND id = $5 RETURNING post_id";
+        let post: Option<i64> = in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(body)
+            .bind(body_html)
+            .bind(now)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        Ok(PostId(post.ok_or(StoreError::NotFound)?))
+    }
+
+    /// The status of comment `id` of `site`, read in the transaction.
+    pub async fn status(&mut self, site: SiteId, id: CommentId) -> Result<Option<CommentStatus>> {
+        const SQL: &str = "SELECT status FROM comments WHERE site_id = $1 AND id = $2";
+        let status: Option<String> = in_tx!(self.tx, |conn| sqlx::query_scalar(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await)?;
+        status
+            .map(|s| s.parse().map_err(StoreError::Corrupt))
+            .transpose()
+    }
+
+    /// Deletes spam last changed before `before`, on every site; how many went.
+    pub async fn purge_spam(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        const SQL: &str = "DELETE FROM comments WHERE status = 'spam' AND updated_at < $1";
+        Ok(in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(before)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?)
     }
 
     /// Counts a post's approved comments again (the count pages show).

@@ -112,11 +112,13 @@ impl JobsTx<'_> {
 
 impl Jobs<'_> {
     /// Claims the oldest due job for `lease`, marking the attempt; none when nothing is due.
+    /// Mail jobs only `with_mail` (a worker without an SMTP server leaves them waiting).
     pub async fn claim(
         &self,
         claim: &str,
         now: DateTime<Utc>,
         lease: chrono::Duration,
+        with_mail: bool,
     ) -> Result<Option<Claimed>> {
         // The inner SELECT picks one due job that no live claim holds; on PostgreSQL a job
         // another worker is claiming at this instant is skipped, not waited for.
@@ -125,7 +127,8 @@ impl Jobs<'_> {
                 concat!(
                     "UPDATE jobs SET claim = $1, lease_ends_at = $3, attempts = attempts + 1 \
                      WHERE id = (SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $2 \
-                                 AND (lease_ends_at IS NULL OR lease_ends_at < $2) ORDER BY run_at, id LIMIT 1",
+                                 AND (lease_ends_at IS NULL OR lease_ends_at < $2) AND ($4 OR kind <> 'mail') \
+                                 ORDER BY run_at, id LIMIT 1",
                     $lock,
                     ") RETURNING id, kind, payload, attempts, claim"
                 )
@@ -138,6 +141,7 @@ impl Jobs<'_> {
                     .bind(claim)
                     .bind(now)
                     .bind(until)
+                    .bind(with_mail)
                     .fetch_optional(writer)
                     .await
             }
@@ -146,6 +150,7 @@ impl Jobs<'_> {
                     .bind(claim)
                     .bind(now)
                     .bind(until)
+                    .bind(with_mail)
                     .fetch_optional(pool)
                     .await
             }

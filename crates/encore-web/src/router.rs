@@ -142,6 +142,13 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/admin/people", get(admin::people::list)),
         ("/admin/people/invite", post(admin::people::invite_someone)),
         ("/admin/people/{id}", post(admin::people::change)),
+        (
+            "/admin/comments",
+            get(admin::comments::queue).post(admin::comments::act),
+        ),
+        ("/admin/comments/{id}", get(admin::comments::show)),
+        ("/admin/comments/{id}/edit", post(admin::comments::edit)),
+        ("/admin/comments/{id}/reply", post(admin::comments::reply)),
         ("/admin/{kind}", get(admin::terms::list)),
         ("/admin/{kind}/new", post(admin::terms::create)),
         (
@@ -219,6 +226,9 @@ pub const FORM_ROUTES: &[&str] = &[
     "/admin/settings",
     "/admin/people/invite",
     "/admin/people/{id}",
+    "/admin/comments",
+    "/admin/comments/{id}/edit",
+    "/admin/comments/{id}/reply",
     "/admin/{kind}/new",
     "/admin/{kind}/{id}",
     "/admin/{kind}/{id}/merge",

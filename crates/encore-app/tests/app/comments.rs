@@ -113,7 +113,7 @@ async fn a_first_comment_waits_and_the_next_ones_publish(backend: TestBackend) {
         "no page changed while it waits"
     );
     let history = w.t.store.comments().history(id(first)).await.unwrap();
-    let what: Vec<_> = history.iter().map(|(_, what, _)| what.as_str()).collect();
+    let what: Vec<_> = history.iter().map(|e| e.what.as_str()).collect();
     assert_eq!(what, ["checked: not spam", "held"]);
 
     // A moderator approves it; Mara's next comment publishes at once and the post page changes.
@@ -192,8 +192,8 @@ async fn spam_goes_to_its_folder_and_unchecked_comments_wait(backend: TestBacken
         .history(id(held))
         .await
         .unwrap();
-    assert_eq!(history[0].1, "not checked");
-    assert!(history[0].2.contains("no spam checker"), "{history:?}");
+    assert_eq!(history[0].what, "not checked");
+    assert!(history[0].detail.contains("no spam checker"), "{history:?}");
 }
 
 async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {

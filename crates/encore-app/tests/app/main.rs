@@ -4,5 +4,6 @@
 
 mod comments;
 mod downloads;
+mod moderation;
 mod posts;
 mod sites;

@@ -29,7 +29,7 @@ async fn a_job_is_claimed_by_one_worker_and_finished_once(backend: TestBackend) 
         async move {
             store
                 .jobs()
-                .claim(&format!("worker-{i}"), now, lease)
+                .claim(&format!("worker-{i}"), now, lease, true)
                 .await
                 .unwrap()
         }
@@ -46,7 +46,7 @@ async fn a_job_is_claimed_by_one_worker_and_finished_once(backend: TestBackend) 
     assert!(
         t.store
             .jobs()
-            .claim("early", now + chrono::Duration::minutes(1), lease)
+            .claim("early", now + chrono::Duration::minutes(1), lease, true)
             .await
             .unwrap()
             .is_none()
@@ -54,7 +54,7 @@ async fn a_job_is_claimed_by_one_worker_and_finished_once(backend: TestBackend) 
     let second = t
         .store
         .jobs()
-        .claim("late", later, lease)
+        .claim("late", later, lease, true)
         .await
         .unwrap()
         .unwrap();
@@ -69,7 +69,7 @@ async fn a_job_is_claimed_by_one_worker_and_finished_once(backend: TestBackend) 
     assert!(
         t.store
             .jobs()
-            .claim("after", later + lease * 2, lease)
+            .claim("after", later + lease * 2, lease, true)
             .await
             .unwrap()
             .is_none()
@@ -93,7 +93,7 @@ async fn a_failed_job_waits_for_its_retry_and_is_given_up_with_its_error(backend
     let job = t
         .store
         .jobs()
-        .claim("w", now, lease)
+        .claim("w", now, lease, true)
         .await
         .unwrap()
         .unwrap();
@@ -106,7 +106,7 @@ async fn a_failed_job_waits_for_its_retry_and_is_given_up_with_its_error(backend
     assert!(
         t.store
             .jobs()
-            .claim("w", now + chrono::Duration::seconds(29), lease)
+            .claim("w", now + chrono::Duration::seconds(29), lease, true)
             .await
             .unwrap()
             .is_none()
@@ -115,7 +115,7 @@ async fn a_failed_job_waits_for_its_retry_and_is_given_up_with_its_error(backend
     let job = t
         .store
         .jobs()
-        .claim("w", retry, lease)
+        .claim("w", retry, lease, true)
         .await
         .unwrap()
         .unwrap();
@@ -128,7 +128,7 @@ async fn a_failed_job_waits_for_its_retry_and_is_given_up_with_its_error(backend
     assert!(
         t.store
             .jobs()
-            .claim("w", retry + chrono::Duration::days(9), lease)
+            .claim("w", retry + chrono::Duration::days(9), lease, true)
             .await
             .unwrap()
             .is_none()

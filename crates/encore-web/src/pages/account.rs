@@ -101,6 +101,14 @@ impl Outcome {
         }
     }
 
+    /// Shows the problems of field `from` next to field `to` (a page with two forms whose
+    /// fields share a name).
+    pub(crate) fn rename(&mut self, from: &'static str, to: &'static str) {
+        if let Some(problem) = self.errors.remove(from) {
+            self.errors.insert(to, problem);
+        }
+    }
+
     /// A use case's refusal as the form shows it; other errors are not the form's to show.
     pub(crate) fn refused(err: AppError) -> std::result::Result<Outcome, Error> {
         match err {

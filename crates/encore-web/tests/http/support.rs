@@ -29,7 +29,7 @@ pub struct TestApp {
     pub clock: Clock,
     client: reqwest::Client,
     /// The job worker, when the test sends mail.
-    pub worker: Option<encore_app::mail::Worker>,
+    pub worker: Option<encore_app::jobs::Worker>,
     _stop: oneshot::Sender<()>,
     _db: TestStore,
 }
@@ -99,7 +99,7 @@ impl TestApp {
         let mut t = Self::spawn(backend).await;
         let mailer =
             encore_app::mail::Mailer::new(&smtp.url(), "Test Blog <blog@example.org>").unwrap();
-        t.worker = Some(encore_app::mail::spawn_worker(t.app.clone(), mailer));
+        t.worker = Some(encore_app::jobs::spawn_worker(t.app.clone(), Some(mailer)));
         t
     }
 

@@ -44,20 +44,18 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let theme = Theme::new(config.theme_dir.clone());
     let feed = encore_app::feed::spawn(app.clone()).await?;
-    let _mail = match config.mailer()? {
-        Some(mailer) => Some(encore_app::mail::spawn_worker(app.clone(), mailer)),
-        None => {
-            // Said loudly only when it matters: mail is waiting.
-            if store.jobs().next_due().await?.is_some() {
-                tracing::warn!(
-                    "smtp.url is not set: mail (password resets) waits in the outbox until it is"
-                );
-            } else {
-                tracing::info!("smtp.url is not set: mail will wait in the outbox until it is");
-            }
-            None
+    let mailer = config.mailer()?;
+    if mailer.is_none() {
+        // Said loudly only when it matters: mail is waiting.
+        if store.jobs().next_due().await?.is_some() {
+            tracing::warn!(
+                "smtp.url is not set: mail (password resets) waits in the outbox until it is"
+            );
+        } else {
+            tracing::info!("smtp.url is not set: mail will wait in the outbox until it is");
         }
-    };
+    }
+    let _worker = encore_app::jobs::spawn_worker(app.clone(), mailer);
     let mut settings = config.web_settings()?;
     // Comments are checked by the in-process engine, through the same protocol any
     // Akismet-compatible endpoint answers.

@@ -5,6 +5,7 @@
 //! role on the site lets them write; what each may do is decided by the use cases
 //! (`encore_app`), and a refusal is shown on the form with what was typed kept.
 
+pub mod comments;
 pub mod drafts;
 pub mod media;
 pub mod people;
@@ -127,6 +128,8 @@ struct Nav {
     organise: bool,
     /// The media library (authors and up).
     upload: bool,
+    /// The moderation queue (editors and administrators).
+    moderate: bool,
 }
 
 /// A desk page's own context, with the menu.
@@ -153,6 +156,7 @@ pub(super) fn render<T: Serialize>(
             manage: writer.role.can(Capability::ManageSite),
             organise: writer.role.can(Capability::EditOthersPosts),
             upload: writer.role.can(Capability::UploadFiles),
+            moderate: writer.role.can(Capability::ModerateComments),
         },
     };
     let html = app.theme.render(template, &context)?;
