@@ -78,6 +78,14 @@ pub async fn submit_comment(
         .await?
         .filter(|p| p.kind == PostKind::Post)
         .ok_or(AppError::NotFound("post"))?;
+    if !site
+        .discussion
+        .open_for(post.comments_open, post.published_at, now)
+    {
+        return Err(AppError::Forbidden(
+            "comment on this post: comments are closed",
+        ));
+    }
     let (author_name, author_email, author_url) = match &comment.author {
         Commenter::Guest {
             name,
@@ -137,7 +145,14 @@ pub async fn submit_comment(
     let status = placement(&mut tx, site.id, &comment.author, verdict).await?;
     let id = tx
         .comments()
-        .insert(site.id, &comment, &byline, status, DEFAULT_DEPTH, now)
+        .insert(
+            site.id,
+            &comment,
+            &byline,
+            status,
+            site.discussion.depth,
+            now,
+        )
         .await?;
     let kept = serde_json::to_string(&values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.comments().keep_check(id, &kept, &checked.guid).await?;
@@ -325,21 +340,6 @@ pub(crate) async fn recheck(app: &App, payload: &str) -> std::result::Result<(),
         app.commit(tx, change).await
     };
     run.await.map(|_| ()).map_err(|e: AppError| e.to_string())
-}
-
-/// The comments of a public post's page of threads, as readers see them.
-pub async fn threads(
-    app: &App,
-    site: SiteId,
-    post: encore_core::ids::PostId,
-    from: Option<CommentId>,
-    per_page: u32,
-) -> Result<encore_store::comments::ThreadPage> {
-    Ok(app
-        .store()
-        .comments()
-        .threads(site, post, from, per_page)
-        .await?)
 }
 
 /// A comment brought in whole by the operator (the demo, an importer): written with the status

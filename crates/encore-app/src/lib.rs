@@ -12,6 +12,7 @@ pub mod downloads;
 pub mod drafts;
 pub mod feed;
 pub mod jobs;
+pub mod likes;
 pub mod mail;
 pub mod moderation;
 pub mod pictures;

@@ -53,6 +53,8 @@ pub struct PostDraft {
     pub based_on: Option<i64>,
     /// Its featured picture, from the media library.
     pub featured_image: Option<DownloadId>,
+    /// Whether it takes comments.
+    pub comments_open: bool,
 }
 
 /// A category, tag or series: one that exists, or one by name, created when missing.
@@ -84,6 +86,7 @@ impl PostDraft {
             subject_year: None,
             based_on: None,
             featured_image: None,
+            comments_open: true,
         }
     }
 }
@@ -262,6 +265,7 @@ pub fn draft_of(post: &encore_core::post::Post) -> PostDraft {
         subject_year: post.subject_year,
         based_on: None,
         featured_image: post.featured_image,
+        comments_open: post.comments_open,
     }
 }
 
@@ -323,6 +327,7 @@ async fn resolve(
         downloads: draft.downloads,
         subject_year: draft.subject_year,
         featured_image: draft.featured_image,
+        comments_open: draft.comments_open,
     }
     .validate()?)
 }

@@ -12,7 +12,7 @@ use encore_core::{
     error::required_text,
     ids::SiteId,
     roles::Capability,
-    site::{MAX_POSTS_PER_PAGE, NewSite, Site, normalize_base_url},
+    site::{Discussion, MAX_POSTS_PER_PAGE, NewSite, Site, normalize_base_url},
 };
 use encore_store::StoreError;
 
@@ -41,6 +41,8 @@ pub struct SiteSettings {
     pub posts_per_page: Option<Option<u32>>,
     /// Whether anyone may make an account (as a subscriber).
     pub signup_open: Option<bool>,
+    /// How its conversations go.
+    pub discussion: Option<Discussion>,
 }
 
 /// The longest tagline.
@@ -78,6 +80,11 @@ pub async fn update_site(
             format!("must be a number from 1 to {MAX_POSTS_PER_PAGE}"),
         );
     }
+    if let Some(discussion) = &settings.discussion {
+        for problem in discussion.problems() {
+            problems.add(problem.field, problem.problem);
+        }
+    }
     problems.finish().map_err(AppError::Invalid)?;
     let mut tx = app.store().begin().await?;
     let current = tx
@@ -100,6 +107,10 @@ pub async fn update_site(
     }
     if let Some(open) = settings.signup_open {
         tx.sites().set_signup(id, open).await?;
+    }
+    if let Some(discussion) = settings.discussion {
+        tx.sites().set_discussion(id, &discussion).await?;
+        site.discussion = discussion;
     }
     app.commit(tx, Change::on(id, [Topic::Site, Topic::Sites]))
         .await?;

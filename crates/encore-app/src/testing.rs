@@ -53,6 +53,7 @@ pub fn draft_of(post: &NewPost) -> PostDraft {
         subject_year: post.subject_year,
         based_on: None,
         featured_image: post.featured_image,
+        comments_open: post.comments_open,
     }
 }
 

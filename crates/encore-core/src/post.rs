@@ -181,6 +181,10 @@ pub struct Post {
     pub featured_image: Option<DownloadId>,
     /// Responses shown under it: approved comments, replies included.
     pub comment_count: i64,
+    /// How many people like it.
+    pub like_count: i64,
+    /// Whether it takes comments (its own setting; the site may close it by age too).
+    pub comments_open: bool,
 }
 
 /// What a post's page and lists show of its text, made once when it is saved.
@@ -249,6 +253,8 @@ pub struct NewPost {
     pub subject_year: Option<i32>,
     /// The picture shown at the top of its page and when it is shared.
     pub featured_image: Option<DownloadId>,
+    /// Whether it takes comments (the site may also close posts by age).
+    pub comments_open: bool,
 }
 
 /// The earliest and latest year a post may be about.
@@ -343,6 +349,7 @@ mod tests {
             downloads: vec![],
             subject_year: None,
             featured_image: None,
+            comments_open: true,
         }
     }
 

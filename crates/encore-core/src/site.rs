@@ -21,6 +21,82 @@ pub struct Site {
     pub is_default: bool,
     /// Posts on a page of the home page and the archives; `None` for the configured default.
     pub posts_per_page: Option<u32>,
+    /// How its conversations go.
+    pub discussion: Discussion,
+}
+
+/// How a site's conversations go: the desk's discussion settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Discussion {
+    /// How deep replies nest (1: no replies under replies), at most [`crate::comment::MAX_DEPTH`].
+    pub depth: u32,
+    /// Threads (top-level comments with their replies) on a page of a post's conversation.
+    pub per_page: u32,
+    /// Whether the newest threads come first.
+    pub newest_first: bool,
+    /// Days after publication when a post stops taking comments; 0 for never.
+    pub close_after_days: u32,
+    /// Whether readers who have not signed in may like posts and comments.
+    pub guest_likes: bool,
+}
+
+/// The most threads a page of a conversation may show.
+pub const MAX_THREADS_PER_PAGE: u32 = 200;
+/// The longest a post may stay open to comments, when it closes at all (about ten years).
+pub const MAX_CLOSE_AFTER_DAYS: u32 = 3650;
+
+impl Default for Discussion {
+    fn default() -> Self {
+        Discussion {
+            depth: crate::comment::DEFAULT_DEPTH,
+            per_page: 50,
+            newest_first: false,
+            close_after_days: 0,
+            guest_likes: true,
+        }
+    }
+}
+
+impl Discussion {
+    /// Every setting out of range, by the settings form's field (`comment_depth`,
+    /// `comments_per_page`, `close_after_days`).
+    pub fn problems(&self) -> Vec<ValidationError> {
+        let mut problems = Vec::new();
+        if !(1..=crate::comment::MAX_DEPTH).contains(&self.depth) {
+            problems.push(ValidationError::new(
+                "comment_depth",
+                format!("must be a number from 1 to {}", crate::comment::MAX_DEPTH),
+            ));
+        }
+        if !(1..=MAX_THREADS_PER_PAGE).contains(&self.per_page) {
+            problems.push(ValidationError::new(
+                "comments_per_page",
+                format!("must be a number from 1 to {MAX_THREADS_PER_PAGE}"),
+            ));
+        }
+        if self.close_after_days > MAX_CLOSE_AFTER_DAYS {
+            problems.push(ValidationError::new(
+                "close_after_days",
+                format!("must be 0 (never) or a number of days up to {MAX_CLOSE_AFTER_DAYS}"),
+            ));
+        }
+        problems
+    }
+
+    /// Whether a post published at `published_at` takes comments at `now`: open on its own
+    /// (`post_open`) and not closed by its age.
+    pub fn open_for(
+        &self,
+        post_open: bool,
+        published_at: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        post_open
+            && match (self.close_after_days, published_at) {
+                (0, _) | (_, None) => true,
+                (days, Some(at)) => now < at + chrono::Duration::days(i64::from(days)),
+            }
+    }
 }
 
 /// The most posts a page of a list may show.
@@ -175,5 +251,42 @@ mod tests {
         assert_eq!(site.host, "second.example");
         assert_eq!(site.title, "Second");
         assert_eq!(site.base_url.as_deref(), Some("https://second.example"));
+    }
+}
+
+#[cfg(test)]
+mod discussion_tests {
+    use super::Discussion;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn posts_close_by_their_own_setting_or_by_age() {
+        let published = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let never = Discussion::default();
+        let later = published + Duration::days(4000);
+        assert!(never.open_for(true, Some(published), later));
+        assert!(!never.open_for(false, Some(published), published));
+        let month = Discussion {
+            close_after_days: 30,
+            ..Discussion::default()
+        };
+        assert!(month.open_for(true, Some(published), published + Duration::days(29)));
+        assert!(!month.open_for(true, Some(published), published + Duration::days(30)));
+    }
+
+    #[test]
+    fn out_of_range_settings_are_named_by_their_form_field() {
+        let bad = Discussion {
+            depth: 0,
+            per_page: 201,
+            close_after_days: 4000,
+            ..Discussion::default()
+        };
+        let fields: Vec<_> = bad.problems().iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            ["comment_depth", "comments_per_page", "close_after_days"]
+        );
+        assert!(Discussion::default().problems().is_empty());
     }
 }

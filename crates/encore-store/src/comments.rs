@@ -206,37 +206,49 @@ fn path_step(id: i64) -> String {
 }
 
 impl Comments<'_> {
-    /// A page of `post`'s approved threads, oldest first, `per_page` threads at most, starting
-    /// with the thread whose first comment is `from` (the first thread when `None`). Each thread
-    /// comes whole, in reading order. One indexed range per page, wherever the page is.
+    /// A page of `post`'s approved threads, oldest first (newest first when `newest_first`),
+    /// `per_page` threads at most, starting with the thread whose first comment is `from` (the
+    /// first thread when `None`). Each thread comes whole, in reading order. One indexed range
+    /// per page, wherever the page is.
     pub async fn threads(
         &self,
         site: SiteId,
         post: PostId,
         from: Option<CommentId>,
         per_page: u32,
+        newest_first: bool,
     ) -> Result<ThreadPage> {
         // The page's threads are the first `per_page + 1` thread ids from `from` on; the extra one
         // only says where the next page starts. `+t.site_id` keeps SQLite on the post's own
         // first comments (comments_top_idx) rather than every comment of the site.
-        const SQL: &str = concat!(
-            comment_select!(),
-            "WHERE c.site_id = $1 AND c.post_id = $2 AND c.status = 'approved' AND c.thread_id IN ( \
-               SELECT t.id FROM comments t WHERE +t.site_id = $1 AND t.post_id = $2 AND t.status = 'approved' \
-                 AND t.parent_id IS NULL AND t.id >= $3 ORDER BY t.id LIMIT $4) \
-             ORDER BY c.path"
-        );
-        let from = from.map_or(0, |c| c.0);
+        macro_rules! threads_sql {
+            ($from:literal, $order:literal) => {
+                concat!(
+                    comment_select!(),
+                    "WHERE c.site_id = $1 AND c.post_id = $2 AND c.status = 'approved' AND c.thread_id IN ( \
+                       SELECT t.id FROM comments t WHERE +t.site_id = $1 AND t.post_id = $2 AND t.status = 'approved' \
+                         AND t.parent_id IS NULL AND t.id ", $from, " $3 ORDER BY t.id ", $order, " LIMIT $4) \
+                     ORDER BY c.thread_id ", $order, ", c.path"
+                )
+            };
+        }
+        const OLDEST: &str = threads_sql!(">=", "ASC");
+        const NEWEST: &str = threads_sql!("<=", "DESC");
+        let (sql, from) = if newest_first {
+            (NEWEST, from.map_or(i64::MAX, |c| c.0))
+        } else {
+            (OLDEST, from.map_or(0, |c| c.0))
+        };
         let limit = i64::from(per_page) + 1;
         let rows: Vec<Row> = read_quick!(self.store,
             sqlite: |conn| conn
-                .prepare_cached(SQL)?
+                .prepare_cached(sql)?
                 .query_map(
                     rusqlite::named_params! { "$1": site.0, "$2": post.0, "$3": from, "$4": limit },
                     Row::from_quick,
                 )?
                 .collect(),
-            postgres: |pool| sqlx::query_as(SQL)
+            postgres: |pool| sqlx::query_as(sql)
                 .bind(site.0)
                 .bind(post.0)
                 .bind(from)
@@ -249,7 +261,7 @@ impl Comments<'_> {
             .into_iter()
             .map(Row::into_comment)
             .collect::<Result<Vec<_>>>()?;
-        // Threads are in id order, so the extra thread is the last top-level comment.
+        // Threads are in id order (either way), so the extra thread is the last top-level one.
         let tops = comments.iter().filter(|c| c.parent.is_none()).count();
         let mut next = None;
         if tops > per_page as usize

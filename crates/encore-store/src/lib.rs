@@ -26,6 +26,7 @@ pub mod changes;
 pub mod comments;
 pub mod downloads;
 pub mod jobs;
+pub mod likes;
 pub mod logins;
 pub mod media;
 pub mod pictures;
@@ -243,6 +244,11 @@ impl Store {
         comments::Comments { store: self }
     }
 
+    /// Likes of posts and comments.
+    pub fn likes(&self) -> likes::Likes<'_> {
+        likes::Likes { store: self }
+    }
+
     /// Posts and pages.
     pub fn posts(&self) -> posts::Posts<'_> {
         posts::Posts { store: self }
@@ -327,6 +333,11 @@ impl Tx {
     /// Comments.
     pub fn comments(&mut self) -> comments::CommentsTx<'_> {
         comments::CommentsTx { tx: self }
+    }
+
+    /// Likes of posts and comments.
+    pub fn likes(&mut self) -> likes::LikesTx<'_> {
+        likes::LikesTx { tx: self }
     }
 
     /// Sites.

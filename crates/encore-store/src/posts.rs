@@ -206,7 +206,7 @@ macro_rules! post_select {
             ", p.status, ",
             $body,
             " AS body, p.body_html, p.excerpt, p.updated_at, p.series_id, p.series_position, \
-             p.subject_year, p.featured_image_id, p.comment_count, s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
+             p.subject_year, p.featured_image_id, p.comment_count, p.like_count, p.comments_open, s.slug AS series_slug, s.title AS series_title, s.description AS series_description \
              FROM posts p JOIN accounts a ON a.id = p.author_id LEFT JOIN series s ON s.id = p.series_id "
         )
     };
@@ -293,6 +293,8 @@ struct PostRow {
     subject_year: Option<i32>,
     featured_image_id: Option<i64>,
     comment_count: i64,
+    like_count: i64,
+    comments_open: bool,
     series_slug: Option<String>,
     series_title: Option<String>,
     series_description: Option<String>,
@@ -313,6 +315,8 @@ impl PostRow {
             subject_year: r.get("subject_year")?,
             featured_image_id: r.get("featured_image_id")?,
             comment_count: r.get("comment_count")?,
+            like_count: r.get("like_count")?,
+            comments_open: r.get("comments_open")?,
             series_slug: r.get("series_slug")?,
             series_title: r.get("series_title")?,
             series_description: r.get("series_description")?,
@@ -1076,6 +1080,10 @@ pub struct PublicEntry {
     pub path: String,
     /// When it was last changed.
     pub updated_at: DateTime<Utc>,
+    /// When it was published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Whether it takes comments (its own setting; the site may close it by age too).
+    pub comments_open: bool,
 }
 
 impl Posts<'_> {
@@ -1087,28 +1095,38 @@ impl Posts<'_> {
         now: DateTime<Utc>,
     ) -> Result<Option<PublicEntry>> {
         const SQL: &str = concat!(
-            "SELECT p.kind, p.slug, p.title, p.published_at, p.updated_at FROM posts p \
+            "SELECT p.kind, p.slug, p.title, p.published_at, p.updated_at, p.comments_open FROM posts p \
              WHERE p.site_id = $1 AND p.id = $2 AND ",
             crate::public!("p", "$3")
         );
         #[allow(clippy::type_complexity)]
-        let row: Option<(String, String, String, Option<DateTime<Utc>>, DateTime<Utc>)> =
-            read!(self.store, |pool| sqlx::query_as(SQL)
-                .bind(site.0)
-                .bind(id.0)
-                .bind(now)
-                .fetch_optional(pool)
-                .await)?;
-        row.map(|(kind, slug, title, published_at, updated_at)| {
-            let kind: PostKind = kind.parse().map_err(corrupt)?;
-            Ok(PublicEntry {
-                kind,
-                path: post_path(kind, &slug, published_at),
-                slug,
-                title,
-                updated_at,
-            })
-        })
+        let row: Option<(
+            String,
+            String,
+            String,
+            Option<DateTime<Utc>>,
+            DateTime<Utc>,
+            bool,
+        )> = read!(self.store, |pool| sqlx::query_as(SQL)
+            .bind(site.0)
+            .bind(id.0)
+            .bind(now)
+            .fetch_optional(pool)
+            .await)?;
+        row.map(
+            |(kind, slug, title, published_at, updated_at, comments_open)| {
+                let kind: PostKind = kind.parse().map_err(corrupt)?;
+                Ok(PublicEntry {
+                    kind,
+                    path: post_path(kind, &slug, published_at),
+                    slug,
+                    title,
+                    updated_at,
+                    published_at,
+                    comments_open,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -1213,6 +1231,8 @@ fn assemble(row: PostRow, extras: Extras) -> Result<Post> {
         subject_year: row.subject_year,
         featured_image: row.featured_image_id.map(DownloadId),
         comment_count: row.comment_count,
+        like_count: row.like_count,
+        comments_open: row.comments_open,
     })
 }
 
@@ -1228,8 +1248,8 @@ impl PostsTx<'_> {
     ) -> Result<PostId> {
         const POST: &str = "INSERT INTO posts (site_id, author_id, kind, status, slug, title, excerpt, body, \
                             published_at, created_at, updated_at, series_id, series_position, body_html, teaser, render_version, \
-                            subject_year, featured_image_id) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
+                            subject_year, featured_image_id, comments_open) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id";
         let id: i64 = in_tx!(self.tx, |conn| sqlx::query_scalar(POST)
             .bind(post.site_id.0)
             .bind(post.author_id.0)
@@ -1248,6 +1268,7 @@ impl PostsTx<'_> {
             .bind(rendered.version)
             .bind(post.subject_year)
             .bind(post.featured_image.map(|d| d.0))
+            .bind(post.comments_open)
             .fetch_one(&mut *conn)
             .await)
         .map_err(post_error)?;
@@ -1278,7 +1299,7 @@ impl PostsTx<'_> {
         const POST: &str = "UPDATE posts SET author_id = $3, kind = $4, status = $5, slug = $6, title = $7, excerpt = $8, \
                             body = $9, published_at = $10, updated_at = $11, series_id = $12, series_position = $13, \
                             body_html = $14, teaser = $15, render_version = $16, subject_year = $17, \
-                            featured_image_id = $18 WHERE site_id = $1 AND id = $2";
+                            featured_image_id = $18, comments_open = $19 WHERE site_id = $1 AND id = $2";
         const DETACH: [&str; 4] = [
             "DELETE FROM post_categories WHERE post_id = $1",
             "DELETE FROM post_tags WHERE post_id = $1",
@@ -1304,6 +1325,7 @@ impl PostsTx<'_> {
             .bind(rendered.version)
             .bind(post.subject_year)
             .bind(post.featured_image.map(|d| d.0))
+            .bind(post.comments_open)
             .execute(&mut *conn)
             .await
             .map(|r| r.rows_affected()))

@@ -8,7 +8,7 @@ use crate::{
 use chrono::{DateTime, Utc};
 use encore_core::{
     ids::SiteId,
-    site::{NewSite, Site},
+    site::{Discussion, NewSite, Site},
 };
 
 /// Site queries; see [`Store::sites`].
@@ -25,12 +25,18 @@ struct SiteRow {
     base_url: String,
     is_default: bool,
     posts_per_page: Option<i64>,
+    comment_depth: i64,
+    comments_per_page: i64,
+    comment_order: String,
+    close_comments_after_days: i64,
+    guest_likes: bool,
 }
 
 /// The columns a [`SiteRow`] reads, in a literal for `concat!`.
 macro_rules! site_columns {
     () => {
-        "id, host, title, tagline, base_url, is_default, posts_per_page"
+        "id, host, title, tagline, base_url, is_default, posts_per_page, comment_depth, comments_per_page, \
+         comment_order, close_comments_after_days, guest_likes"
     };
 }
 
@@ -47,6 +53,22 @@ impl SiteRow {
                 .posts_per_page
                 .and_then(|n| u32::try_from(n).ok())
                 .filter(|n| *n > 0),
+            // Out-of-range values (never written by Encore) fall back to the defaults.
+            discussion: {
+                let d = Discussion {
+                    depth: u32::try_from(self.comment_depth).unwrap_or(0),
+                    per_page: u32::try_from(self.comments_per_page).unwrap_or(0),
+                    newest_first: self.comment_order == "newest",
+                    close_after_days: u32::try_from(self.close_comments_after_days)
+                        .unwrap_or(u32::MAX),
+                    guest_likes: self.guest_likes,
+                };
+                if d.problems().is_empty() {
+                    d
+                } else {
+                    Discussion::default()
+                }
+            },
         }
     }
 }
@@ -188,6 +210,26 @@ impl SitesTx<'_> {
         let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
             .bind(id.0)
             .bind(if open { "open" } else { "closed" })
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Sets how the site's conversations go.
+    pub async fn set_discussion(&mut self, id: SiteId, d: &Discussion) -> Result<()> {
+        const SQL: &str = "UPDATE sites SET comment_depth = $2, comments_per_page = $3, comment_order = $4, \
+                           close_comments_after_days = $5, guest_likes = $6 WHERE id = $1";
+        let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
+            .bind(id.0)
+            .bind(i64::from(d.depth))
+            .bind(i64::from(d.per_page))
+            .bind(if d.newest_first { "newest" } else { "oldest" })
+            .bind(i64::from(d.close_after_days))
+            .bind(d.guest_likes)
             .execute(&mut *conn)
             .await
             .map(|r| r.rows_affected()))?;

@@ -405,6 +405,7 @@ pub mod fixtures {
                 downloads: vec![],
                 subject_year: None,
                 featured_image: None,
+                comments_open: true,
             })
         }
 

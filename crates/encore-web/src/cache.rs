@@ -9,8 +9,8 @@
 //! page is also stale once the site's next scheduled post is due: what lists and counts show
 //! changes then by itself.
 //!
-//! Requests with a query string or a session cookie bypass the cache: personal or unusual pages
-//! never enter it.
+//! Requests with a query string (but `?comments_from=ID`, a later page of a conversation) or a
+//! session cookie bypass the cache: personal or unusual pages never enter it.
 
 use crate::state::AppState;
 use axum::{
@@ -277,12 +277,26 @@ impl Head {
     }
 }
 
+/// What a page is cached under: its path, or its path and query when the query only names a
+/// later page of a post's conversation (`?comments_from=ID`: public, shared by every reader).
+/// `None` for any other query: personal or unusual pages never enter the cache.
+fn cache_path(uri: &axum::http::Uri) -> Option<std::borrow::Cow<'_, str>> {
+    match uri.query() {
+        None => Some(std::borrow::Cow::Borrowed(uri.path())),
+        Some(query) => {
+            let id = query.strip_prefix("comments_from=")?;
+            (!id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| std::borrow::Cow::Owned(format!("{}?{query}", uri.path())))
+        }
+    }
+}
+
 /// Whether a request may be answered from (and stored in) the cache.
 fn cacheable_request(method: &Method, uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
     if method != Method::GET && method != Method::HEAD {
         return false;
     }
-    if uri.query().is_some() {
+    if cache_path(uri).is_none() {
         return false;
     }
     let path = uri.path();
@@ -328,7 +342,7 @@ pub(crate) fn from_memory(app: &AppState, request: &Request) -> Option<(Response
     if cache.check_release(site.id, app.clock.now()) {
         return None;
     }
-    let entry = cache.get(site.id, request.uri().path())?;
+    let entry = cache.get(site.id, &cache_path(request.uri())?)?;
     metrics::counter!("encore_page_cache_total", "result" => "hit").increment(1);
     let is_head = request.method() == Method::HEAD;
     Some((
@@ -371,13 +385,15 @@ pub(crate) async fn through(
         }
     }
     let is_head = request.method == Method::HEAD;
-    if let Some(entry) = cache.get(site.id, request.uri.path()) {
+    let Some(path) = cache_path(&request.uri).map(std::borrow::Cow::into_owned) else {
+        return inner.await;
+    };
+    if let Some(entry) = cache.get(site.id, &path) {
         metrics::counter!("encore_page_cache_total", "result" => "hit").increment(1);
         let mut response = answer(&entry, &request.headers, is_head, "hit");
         response.extensions_mut().insert(RoutePattern(entry.route));
         return response;
     }
-    let path = request.uri.path().to_owned();
     let headers = request.headers;
     let born = cache.freshness.born();
     let response = inner.await;

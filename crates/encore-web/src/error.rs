@@ -152,6 +152,40 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The error as JSON problem details (RFC 9457), for scripts that asked for JSON.
+    pub fn into_problem(self) -> Response {
+        let (status, page) = self.status_and_page();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let status = if status == StatusCode::SEE_OTHER {
+            StatusCode::UNAUTHORIZED
+        } else {
+            status
+        };
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": page.title,
+            "status": status.as_u16(),
+            "detail": page.message,
+        });
+        let mut response = (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response();
+        if let Error::TooManyRequests(seconds) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         if let Error::SignInFirst(next) = &self {

@@ -16,6 +16,7 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod theme;
+pub mod throttle;
 pub mod views;
 
 pub use router::router;

@@ -3,8 +3,8 @@
 use crate::{
     front::FrontDoor,
     pages::{
-        account, admin, archives, assets, authors, avatars, comments, downloads, errors, misc,
-        pictures, posts, series, social, taxonomy,
+        account, admin, archives, assets, authors, avatars, comments, downloads, errors, likes,
+        misc, pictures, posts, series, social, taxonomy,
     },
     state::AppState,
 };
@@ -163,6 +163,7 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ),
         ("/avatar/{id}", get(avatars::show)),
         ("/comments", post(comments::submit)),
+        ("/likes", post(likes::submit)),
         ("/comments/{id}/avatar", get(comments::avatar)),
         ("/account/login/{provider}", post(social::start)),
         ("/account/login/{provider}/callback", get(social::callback)),
@@ -209,6 +210,7 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
 pub const FORM_ROUTES: &[&str] = &[
     "/account/login",
     "/comments",
+    "/likes",
     "/account/avatar",
     "/admin/posts/new",
     "/admin/posts/{id}",

@@ -149,6 +149,7 @@ mod tests {
             base_url: base_url.into(),
             is_default: true,
             posts_per_page: None,
+            discussion: Default::default(),
         }
     }
 

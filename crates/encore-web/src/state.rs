@@ -43,6 +43,8 @@ pub struct Shared {
     pub sites: Arc<SiteMap>,
     /// Each site's menu and sidebar.
     pub frames: Arc<Frames>,
+    /// What each client has sent this minute.
+    pub throttle: Arc<crate::throttle::Throttle>,
 }
 
 /// Web settings from the configuration.
@@ -58,6 +60,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A bearer token that opens `/metrics` to other machines; without one, only to this one.
     pub metrics_token: Option<String>,
+    /// How many comments and likes one client may send a minute.
+    pub rates: crate::throttle::Rates,
     /// Services readers may sign in through.
     pub social: encore_app::social::Social,
     /// The Akismet-compatible spam API, answered under a path of its own, if it is on.
@@ -91,6 +95,7 @@ impl Settings {
             limits: crate::server::Limits::default(),
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            rates: crate::throttle::Rates::default(),
             social: encore_app::social::Social::default(),
             spam: None,
         }
@@ -102,6 +107,7 @@ impl AppState {
     /// learns of.
     pub fn new(app: App, theme: Theme, settings: Settings) -> AppState {
         let cache = Arc::new(PageCache::new(settings.page_cache_bytes));
+        let throttle = Arc::new(crate::throttle::Throttle::new(settings.rates));
         let listener = cache.clone();
         app.listen(Arc::new(move |change| listener.note(change)));
         AppState(Arc::new(Shared {
@@ -113,6 +119,7 @@ impl AppState {
             cache,
             sites: Arc::new(SiteMap::default()),
             frames: Arc::new(Frames::default()),
+            throttle,
         }))
     }
 }

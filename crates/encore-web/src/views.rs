@@ -414,15 +414,21 @@ pub struct CommentView {
     pub body_html: String,
     /// How many people like it.
     pub likes: i64,
+    /// Whether the reader likes it (known for signed-in readers, and right after a guest's like).
+    pub liked: bool,
     /// The answers to it, in order.
     pub replies: Vec<CommentView>,
 }
 
 impl CommentView {
-    /// The threads of `comments` (in reading order, as the store gives them), nested.
-    pub fn threads(comments: Vec<encore_store::comments::Comment>) -> Vec<CommentView> {
+    /// The threads of `comments` (in reading order, as the store gives them), nested; those
+    /// in `liked` marked as liked by the reader.
+    pub fn threads(
+        comments: Vec<encore_store::comments::Comment>,
+        liked: &[encore_core::ids::CommentId],
+    ) -> Vec<CommentView> {
         let mut items = comments.into_iter().peekable();
-        nest(&mut items, 0)
+        nest(&mut items, 0, liked)
     }
 }
 
@@ -431,10 +437,11 @@ impl CommentView {
 fn nest(
     items: &mut std::iter::Peekable<impl Iterator<Item = encore_store::comments::Comment>>,
     depth: u32,
+    liked: &[encore_core::ids::CommentId],
 ) -> Vec<CommentView> {
     let mut level = Vec::new();
     while let Some(comment) = items.next_if(|c| c.depth >= depth) {
-        let replies = nest(items, comment.depth + 1);
+        let replies = nest(items, comment.depth + 1, liked);
         level.push(CommentView {
             id: comment.id.0,
             anchor: format!("comment-{}", comment.id.0),
@@ -444,6 +451,7 @@ fn nest(
             date: DateView::new(comment.created_at),
             body_html: comment.body_html,
             likes: comment.like_count,
+            liked: liked.contains(&comment.id),
             replies,
         });
     }

@@ -53,6 +53,11 @@ pub struct Config {
     /// Open connections per client address; 0 for no limit (set 0 behind a proxy that connects
     /// from one address). Default 128.
     pub max_connections_per_ip: u32,
+    /// Comments one client (an IPv4 address, an IPv6 /64) may send a minute; 0 for no limit.
+    /// Default 10.
+    pub comments_per_minute: u32,
+    /// Likes and unlikes one client may send a minute; 0 for no limit. Default 60.
+    pub likes_per_minute: u32,
     /// Addresses or networks of reverse proxies whose `X-Forwarded-For` names the client, e.g.
     /// `["127.0.0.1/32"]` behind nginx on the same machine. Default none.
     pub trusted_proxies: Vec<String>,
@@ -412,6 +417,8 @@ impl Default for Config {
             header_timeout_seconds: 10,
             max_connections: 1024,
             max_connections_per_ip: 128,
+            comments_per_minute: 10,
+            likes_per_minute: 60,
             trusted_proxies: Vec::new(),
             metrics_token: None,
             smtp: SmtpConfig::default(),
@@ -520,6 +527,10 @@ impl Config {
                 .map(|p| parse_network(p))
                 .collect::<anyhow::Result<_>>()?,
             metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+            rates: encore_web::throttle::Rates {
+                comments: self.comments_per_minute,
+                likes: self.likes_per_minute,
+            },
             social: encore_app::social::Social::new(self.login.providers()?),
             spam: None,
         })

@@ -556,8 +556,8 @@ async fn rocky_iv_conversation(
         .public_by_slug(site.id, PostKind::Post, "rocky-iv", app.clock().now())
         .await?
         .ok_or_else(|| anyhow::anyhow!("the Rocky IV post is missing"))?
-        .summary
-        .id;
+        .summary;
+    let (post, author) = (post.id, post.author.id);
     let form = |name: &str, website: &str, body: &str, parent| CommentForm {
         post,
         parent,
@@ -587,6 +587,23 @@ async fn rocky_iv_conversation(
         at: published + Duration::hours(120),
     };
     import_comment(app, Actor::Operator, site.id, held).await?;
+    // Likes: the post's own author and a handful of readers' browsers; some comments too.
+    use encore_app::likes::{Liker, like};
+    use encore_store::likes::Liked;
+    let readers: Vec<Liker> = (1..=6)
+        .map(|n| Liker::browser(&format!("demo-reader-{n}")))
+        .collect();
+    like(app, site, &Liker::Account(author), Liked::Post(post), true).await?;
+    for reader in &readers {
+        like(app, site, reader, Liked::Post(post), true).await?;
+    }
+    for (comment, likers) in [(0, 2), (3, 1), (4, 3), (11, 2), (17, 1)] {
+        if let Some(id) = ids.get(comment) {
+            for reader in &readers[..likers] {
+                like(app, site, reader, Liked::Comment(*id), true).await?;
+            }
+        }
+    }
     Ok(())
 }
 

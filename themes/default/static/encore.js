@@ -2,6 +2,8 @@
 // nothing is requested from the provider until the reader presses the button. Without JavaScript
 // the link remains, and works.
 //
+// Under posts, Like buttons work in place (see initLikes).
+//
 // On the writer's desk, the editor keeps what is typed every few seconds (an autosave the editor
 // offers back after a closed tab or a crash) and shows the text as readers will see it. Without
 // JavaScript the editor's own Save and Preview buttons do the same.
@@ -121,9 +123,76 @@
     if (body && body.value.trim() !== "") { preview(); }
   }
 
+  // Like buttons: without JavaScript each is a form that goes back to the same place; with it,
+  // the like is sent in the background and the button and count change in place. What this
+  // browser likes is remembered here, so a shared (cached) page still shows it.
+  var LIKES_KEY = "encore-likes";
+
+  function likedHere() {
+    try {
+      return JSON.parse(window.localStorage.getItem(LIKES_KEY) || "[]");
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function rememberLike(key, liked) {
+    var keys = likedHere().filter(function (k) { return k !== key; });
+    if (liked) { keys.push(key); }
+    try {
+      window.localStorage.setItem(LIKES_KEY, JSON.stringify(keys.slice(-500)));
+    } catch (e) { /* private browsing: the page still works */ }
+  }
+
+  function showLike(form, liked) {
+    var button = form.querySelector("button[name=do]");
+    var label = form.querySelector(".like-label");
+    if (!button) { return; }
+    button.value = liked ? "unlike" : "like";
+    button.setAttribute("aria-pressed", liked ? "true" : "false");
+    if (label) { label.textContent = liked ? "Liked" : "Like"; }
+  }
+
+  function initLikes() {
+    var mine = likedHere();
+    var forms = document.querySelectorAll("form.like-form[data-like]");
+    Array.prototype.forEach.call(forms, function (form) {
+      var key = form.getAttribute("data-like");
+      var button = form.querySelector("button[name=do]");
+      if (button && button.value === "like" && mine.indexOf(key) >= 0) { showLike(form, true); }
+      form.addEventListener("submit", function (event) {
+        if (!window.fetch || !button) { return; }
+        event.preventDefault();
+        var body = new URLSearchParams(new FormData(form));
+        body.set("do", button.value);
+        button.disabled = true;
+        var text = document.querySelector("[data-like-text='" + key + "']");
+        window.fetch(form.action, {
+          method: "POST",
+          body: body,
+          credentials: "same-origin",
+          headers: { "Accept": "application/json" }
+        })
+          .then(function (response) {
+            return response.json().then(function (answer) {
+              if (!response.ok) { throw answer; }
+              showLike(form, answer.liked);
+              rememberLike(key, answer.liked);
+              if (text) { text.textContent = answer.text; }
+            });
+          })
+          .catch(function (problem) {
+            if (text && problem && problem.detail) { text.textContent = problem.detail; }
+          })
+          .then(function () { button.disabled = false; });
+      });
+    });
+  }
+
   function init() {
     prepareAll(document);
     initEditor();
+    initLikes();
   }
 
   if (document.readyState === "loading") {

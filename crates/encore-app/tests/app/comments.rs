@@ -95,7 +95,7 @@ async fn count(w: &World) -> i64 {
     let page =
         w.t.store
             .comments()
-            .threads(w.site.id, w.post, None, 50)
+            .threads(w.site.id, w.post, None, 50, false)
             .await
             .unwrap();
     page.comments.len() as i64
@@ -239,7 +239,7 @@ async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
     let first =
         w.t.store
             .comments()
-            .threads(w.site.id, w.post, None, 2)
+            .threads(w.site.id, w.post, None, 2, false)
             .await
             .unwrap();
     let order: Vec<_> = first.comments.iter().map(|c| c.id).collect();
@@ -259,7 +259,7 @@ async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
     let second =
         w.t.store
             .comments()
-            .threads(w.site.id, w.post, first.next, 2)
+            .threads(w.site.id, w.post, first.next, 2, false)
             .await
             .unwrap();
     assert_eq!(
@@ -267,6 +267,27 @@ async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
         [c]
     );
     assert_eq!(second.next, None);
+
+    // Newest first: the threads turn around, each still read top-down.
+    let newest =
+        w.t.store
+            .comments()
+            .threads(w.site.id, w.post, None, 2, true)
+            .await
+            .unwrap();
+    assert_eq!(
+        newest.comments.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [c, b, b1]
+    );
+    assert_eq!(newest.next, Some(a));
+    let last =
+        w.t.store
+            .comments()
+            .threads(w.site.id, w.post, newest.next, 2, true)
+            .await
+            .unwrap();
+    assert_eq!(last.comments.first().map(|c| c.id), Some(a));
+    assert_eq!((last.comments.len(), last.next), (4, None));
 
     // A reply to a comment that is not there (or not approved) is refused.
     let mut stray = form(w.post, "Zed", "Hello?");

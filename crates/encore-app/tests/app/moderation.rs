@@ -249,7 +249,7 @@ async fn moderators_edit_and_answer_at_the_desk(backend: TestBackend) {
     let page =
         w.t.store
             .comments()
-            .threads(w.site.id, w.post, None, 50)
+            .threads(w.site.id, w.post, None, 50, false)
             .await
             .unwrap();
     assert_eq!(page.comments[1].parent, Some(mara));

@@ -26,6 +26,7 @@ async fn new_post_statuses_keep_every_post_and_what_hangs_off_it(backend: TestBa
         base_url: "https://music.example".into(),
         is_default: false,
         posts_per_page: None,
+        discussion: Default::default(),
     };
     let author = fixtures::author(&t.store, &site, "max").await;
     let cat = fixtures::category(&t.store, &site, "1985").await;

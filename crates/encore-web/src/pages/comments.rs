@@ -15,6 +15,7 @@ use crate::{
     },
     session::{FormSite, SignedIn, Viewer},
     state::AppState,
+    throttle::{self, Action},
     views::CommentView,
 };
 use axum::{
@@ -26,6 +27,7 @@ use axum::{
 use encore_app::{
     AppError,
     comments::{ClientFacts, HONEYPOT_FIELD, Placed, Submitted, submit_comment},
+    likes::Liker,
 };
 use encore_core::{
     ValidationError,
@@ -34,10 +36,8 @@ use encore_core::{
     post::Post,
     site::Site,
 };
+use encore_store::likes::Liked;
 use serde::{Deserialize, Serialize};
-
-/// Threads shown on one page of a post.
-pub const THREADS_PER_PAGE: u32 = 50;
 
 /// What a post's address may ask of its conversation.
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +48,8 @@ pub struct ThreadQuery {
     replytocom: Option<String>,
     /// The comment just sent waits for a moderator.
     held: Option<String>,
+    /// The reader just liked or unliked something here (a guest's page then says what they like).
+    liked: Option<String>,
 }
 
 impl ThreadQuery {
@@ -71,6 +73,8 @@ pub struct Conversation<'a> {
     pub query: ThreadQuery,
     /// The form as sent, when it comes back with problems.
     pub form: Option<Typed>,
+    /// A guest's like cookie, if the browser sent one.
+    pub liker_cookie: Option<String>,
 }
 
 /// The conversation for the template.
@@ -82,9 +86,44 @@ pub struct ConversationView {
     threads: Vec<CommentView>,
     /// The next page of threads, if any.
     next_page: Option<String>,
+    /// Whether the post takes comments (else "Comments are closed." instead of the form).
+    open: bool,
     /// The reply form.
     form: ReplyForm,
+    /// "N bloggers like this", the faces, and the Like button.
+    likes: PostLikes,
 }
+
+/// The post's likes as its page shows them.
+#[derive(Debug, Serialize)]
+struct PostLikes {
+    post: i64,
+    count: i64,
+    /// "3 bloggers like this." / "Be the first to like this."
+    text: String,
+    /// The latest signed-in likers: (name, avatar).
+    faces: Vec<(String, String)>,
+    /// Whether the reader likes the post (known for signed-in readers, and right after a like).
+    liked: bool,
+    /// Whether this reader may like here (signed in, or the site lets guests like).
+    can_like: bool,
+    /// Where a guest signs in to like, when guests may not.
+    sign_in: String,
+    /// The signed-in reader's token.
+    csrf: Option<String>,
+}
+
+/// What the likes line says for `count` likes.
+pub fn likes_text(count: i64) -> String {
+    match count {
+        ..=0 => "Be the first to like this.".to_owned(),
+        1 => "One blogger likes this.".to_owned(),
+        n => format!("{n} bloggers like this."),
+    }
+}
+
+/// Faces shown beside the likes line.
+const FACES: u32 = 10;
 
 #[derive(Debug, Serialize)]
 struct ReplyForm {
@@ -119,17 +158,61 @@ impl Conversation<'_> {
     /// The threads of the page asked for and the form, for `post`.
     pub async fn view(self, app: &AppState, site: &Site, post: &Post) -> Result<ConversationView> {
         let from = ThreadQuery::id(self.query.comments_from.as_ref());
+        let discussion = site.discussion;
+        let id = post.summary.id;
         // A post nobody has answered needs no query for its threads.
         let page = if post.comment_count > 0 {
             Some(
                 app.store
                     .comments()
-                    .threads(site.id, post.summary.id, from, THREADS_PER_PAGE)
+                    .threads(
+                        site.id,
+                        id,
+                        from,
+                        discussion.per_page,
+                        discussion.newest_first,
+                    )
                     .await?,
             )
         } else {
             None
         };
+        // What the reader likes is known when they are signed in (their page is theirs alone),
+        // and for a guest right after a like (the address then bypasses the shared cache).
+        let liker = match (self.viewer, &self.liker_cookie, self.query.liked.is_some()) {
+            (Some(viewer), _, _) => Some(Liker::Account(viewer.session.account_id)),
+            (None, Some(cookie), true) => Some(Liker::browser(cookie)),
+            _ => None,
+        };
+        let likes = app.store.likes();
+        let (post_liked, comments_liked) = match &liker {
+            Some(liker) => {
+                let key = liker.key();
+                let post_liked = post.like_count > 0 && likes.likes(Liked::Post(id), &key).await?;
+                let comments_liked = if post.comment_count > 0 {
+                    likes.comments_liked(id, &key).await?
+                } else {
+                    Vec::new()
+                };
+                (post_liked, comments_liked)
+            }
+            None => (false, Vec::new()),
+        };
+        let faces = if post.like_count > 0 {
+            likes
+                .faces(id, FACES)
+                .await?
+                .into_iter()
+                .map(|f| (f.display_name, format!("/avatar/{}", f.account_id)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let open = discussion.open_for(
+            post.comments_open,
+            post.summary.published_at,
+            app.clock.now(),
+        );
         let (comments, next) = page.map_or((Vec::new(), None), |p| (p.comments, p.next));
         let typed = self.form.unwrap_or_default();
         let parent_id = ThreadQuery::id(self.query.replytocom.as_ref())
@@ -155,8 +238,19 @@ impl Conversation<'_> {
             .collect();
         Ok(ConversationView {
             count: post.comment_count,
-            threads: CommentView::threads(comments),
+            threads: CommentView::threads(comments, &comments_liked),
             next_page: next.map(|id| format!("{path}?comments_from={}#comments", id.0)),
+            open,
+            likes: PostLikes {
+                post: id.0,
+                count: post.like_count,
+                text: likes_text(post.like_count),
+                faces,
+                liked: post_liked,
+                can_like: self.viewer.is_some() || discussion.guest_likes,
+                sign_in: format!("{}?next={path}", crate::pages::account::LOGIN_PATH),
+                csrf: self.viewer.map(|v| v.session.csrf.clone()),
+            },
             form: ReplyForm {
                 post: post.summary.id.0,
                 parent,
@@ -235,6 +329,9 @@ pub async fn submit(
     if let Some(viewer) = &viewer {
         check_token(viewer, &fields.csrf)?;
     }
+    if !app.throttle.allow(Action::Comment, ip) {
+        return Err(Error::TooManyRequests(throttle::WINDOW.as_secs()));
+    }
     let post = PostId(fields.post.trim().parse().map_err(|_| Error::NotFound)?);
     let parent = match fields.parent.trim() {
         "" => None,
@@ -284,6 +381,7 @@ pub async fn submit(
                 viewer: viewer.as_ref(),
                 query: ThreadQuery::default(),
                 form: Some(Typed { fields, problems }),
+                liker_cookie: None,
             };
             post_page(&app, &site, &entry.slug, None, conversation).await
         }

@@ -9,6 +9,7 @@ pub mod avatars;
 pub mod comments;
 pub mod downloads;
 pub mod errors;
+pub mod likes;
 pub mod lists;
 pub mod misc;
 pub mod pictures;

@@ -4,11 +4,14 @@ use crate::{
     error::{Error, Result},
     extract::{CurrentSite, Params},
     meta,
-    pages::comments::{Conversation, ConversationView, ThreadQuery},
     pages::{
         archives,
         lists::{ListSpec, render_first, render_list},
         render_page,
+    },
+    pages::{
+        comments::{Conversation, ConversationView, ThreadQuery},
+        likes::LIKER_COOKIE,
     },
     session::Viewer,
     state::AppState,
@@ -76,6 +79,7 @@ pub async fn show(
     Viewer(viewer): Viewer,
     Query(query): Query<ThreadQuery>,
     uri: Uri,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response> {
     let slug = slug::normalize(&slug);
     if !slug::is_valid(&slug)
@@ -89,6 +93,7 @@ pub async fn show(
         viewer: viewer.as_ref(),
         query,
         form: None,
+        liker_cookie: crate::session::cookie(&headers, LIKER_COOKIE).map(str::to_owned),
     };
     post_page(&app, &site, &slug, Some(uri.path()), conversation).await
 }

@@ -18,6 +18,7 @@ mod desk_terms;
 mod downloads;
 mod hostile;
 mod joining;
+mod likes;
 mod moderation;
 mod posts;
 mod reset;

@@ -39,6 +39,8 @@ CONFIGURATION
                                                    keep-alive idle limit (10)
     max_connections     ENCORE_MAX_CONNECTIONS     open connections in all (1024)
     max_connections_per_ip ENCORE_MAX_CONNECTIONS_PER_IP open connections per client, 0 = no limit (128)
+    comments_per_minute ENCORE_COMMENTS_PER_MINUTE comments per client a minute, 0 = no limit (10)
+    likes_per_minute    ENCORE_LIKES_PER_MINUTE    likes per client a minute, 0 = no limit (60)
     trusted_proxies     ENCORE_TRUSTED_PROXIES     proxies whose X-Forwarded-For names the client (none)
     metrics_token       ENCORE_METRICS_TOKEN       bearer token opening /metrics beyond loopback (none)
     login               ENCORE_LOGIN               sign-in providers: [[login.oidc]] and [[login.oauth2]]

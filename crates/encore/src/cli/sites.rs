@@ -126,6 +126,7 @@ pub async fn run(command: SiteCommand, config: Config) -> anyhow::Result<()> {
                     base_url,
                     posts_per_page,
                     signup_open: signup.as_deref().map(|s| s == "open"),
+                    discussion: None,
                 };
                 let site = match update_site(&app, Actor::Operator, site.id, settings).await {
                     Err(AppError::Conflict(_)) => {

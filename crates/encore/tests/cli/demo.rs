@@ -67,6 +67,11 @@ async fn check_rocky_iv(server: &Server) -> String {
     assert_eq!(ld["about"]["track"].as_array().unwrap().len(), 10);
     assert_eq!(ld["about"]["track"][3]["name"], "Eye of the Tiger");
     assert_eq!(ld["about"]["track"][3]["byArtist"]["name"], "Survivor");
+    // The conversation: eighteen responses, threaded, liked, and the post liked too.
+    assert!(html.contains("18 Responses to “Rocky IV”"), "{html}");
+    assert!(html.contains("<ol class=\"children\">"));
+    assert!(html.contains("7 bloggers like this."));
+    assert!(html.contains("Liked by 3 people"));
     // Drafts and scheduled posts stay hidden.
     assert!(!home.contains("Beverly Hills Cop") && !home.contains("first snow"));
     assert!(

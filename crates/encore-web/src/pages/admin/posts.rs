@@ -187,6 +187,8 @@ struct Fields {
     downloads: Vec<String>,
     /// Its featured picture's id (empty: none).
     featured_image: String,
+    /// `1` when the post takes no more comments.
+    comments_closed: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -229,6 +231,7 @@ impl Fields {
                 .featured_image
                 .map(|d| d.0.to_string())
                 .unwrap_or_default(),
+            comments_closed: if post.comments_open { "" } else { "1" }.into(),
             title: post.summary.title.clone(),
             slug: post.summary.slug.clone(),
             excerpt: post.excerpt.clone(),
@@ -284,6 +287,7 @@ impl Fields {
                 "based_on" => fields.based_on = value,
                 "downloads" => fields.downloads.push(value),
                 "featured_image" => fields.featured_image = value,
+                "comments_closed" => fields.comments_closed = value,
                 other => {
                     let Some(rest) = other.strip_prefix("track_") else {
                         continue;
@@ -421,6 +425,7 @@ impl Fields {
         draft.based_on = self.based_on.trim().parse().ok();
         draft.downloads = downloads;
         draft.featured_image = featured_image;
+        draft.comments_open = self.comments_closed.is_empty();
         Ok(draft)
     }
 }

@@ -16,7 +16,10 @@ use axum::{
     response::Response,
 };
 use encore_app::sites::{SiteSettings, update_site};
-use encore_core::{roles::Capability, site::Site};
+use encore_core::{
+    roles::Capability,
+    site::{Discussion, Site},
+};
 use serde::{Deserialize, Serialize};
 
 /// The settings form as typed.
@@ -30,6 +33,13 @@ pub struct SettingsForm {
     base_url: String,
     posts_per_page: String,
     signup: String,
+    comment_depth: String,
+    comments_per_page: String,
+    comment_order: String,
+    close_after_days: String,
+    guest_likes: String,
+    /// Present when the form has the discussion fields (a form without them leaves them be).
+    discussion: String,
 }
 
 #[derive(Serialize)]
@@ -90,6 +100,17 @@ pub async fn show(
             .map(|n| n.to_string())
             .unwrap_or_default(),
         signup: if open { "open" } else { "closed" }.into(),
+        comment_depth: site.discussion.depth.to_string(),
+        comments_per_page: site.discussion.per_page.to_string(),
+        comment_order: if site.discussion.newest_first {
+            "newest"
+        } else {
+            "oldest"
+        }
+        .into(),
+        close_after_days: site.discussion.close_after_days.to_string(),
+        guest_likes: if site.discussion.guest_likes { "1" } else { "" }.into(),
+        discussion: "1".into(),
     };
     page(
         &app,
@@ -121,6 +142,14 @@ pub async fn save(
         // A number that does not parse is checked as 0: refused, by name, with the rest.
         posts_per_page: Some(posts_per_page.unwrap_or(Some(0))),
         signup_open: Some(form.signup == "open"),
+        // Numbers that do not parse are checked as out of range: refused, by name, with the rest.
+        discussion: (!form.discussion.is_empty()).then(|| Discussion {
+            depth: form.comment_depth.trim().parse().unwrap_or(0),
+            per_page: form.comments_per_page.trim().parse().unwrap_or(0),
+            newest_first: form.comment_order == "newest",
+            close_after_days: form.close_after_days.trim().parse().unwrap_or(u32::MAX),
+            guest_likes: !form.guest_likes.is_empty(),
+        }),
         ..SiteSettings::default()
     };
     match update_site(&app.app, writer.actor(), site.id, settings).await {
