@@ -232,6 +232,15 @@ impl Jobs<'_> {
             .await)?)
     }
 
+    /// Whether mail waits to be sent (a job of kind `mail` not yet done nor given up).
+    pub async fn mail_waiting(&self) -> Result<bool> {
+        const SQL: &str = "SELECT COUNT(*) FROM jobs WHERE kind = 'mail' AND done_at IS NULL AND failed_at IS NULL";
+        let n: i64 = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .fetch_one(pool)
+            .await)?;
+        Ok(n > 0)
+    }
+
     /// The earliest time a job not yet done is due, if any.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
         const SQL: &str =

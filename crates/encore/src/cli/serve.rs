@@ -47,7 +47,7 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let mailer = config.mailer()?;
     if mailer.is_none() {
         // Said loudly only when it matters: mail is waiting.
-        if store.jobs().next_due().await?.is_some() {
+        if store.jobs().mail_waiting().await? {
             tracing::warn!(
                 "smtp.url is not set: mail (password resets) waits in the outbox until it is"
             );
