@@ -37,6 +37,9 @@ pub struct ClientFacts {
     pub honeypot: String,
     /// Seconds between showing the form and sending it, when the form says.
     pub seconds_to_submit: Option<u64>,
+    /// For a guest, the hash of their browser's writer cookie (see [`Writer::browser`]): they may
+    /// change or delete the comment for a while. Empty for none.
+    pub writer_key: String,
 }
 
 /// Where a submitted comment went.
@@ -106,6 +109,7 @@ pub async fn submit_comment(
         name: author_name.clone(),
         email: author_email.clone(),
         website: author_url.clone(),
+        writer_key: client.writer_key.clone(),
     };
     let values = CommentValues {
         blog: site.base_url.clone(),
@@ -377,6 +381,7 @@ pub async fn import_comment(
         name: name.clone(),
         email: email.clone(),
         website: website.clone(),
+        writer_key: String::new(),
     };
     let mut tx = app.store().begin().await?;
     let id = tx
@@ -406,4 +411,167 @@ pub async fn import_comment(
     };
     app.commit(tx, change).await?;
     Ok(id)
+}
+
+/// Who asks to change a comment: a signed-in reader, or a guest's browser (the hash of its
+/// writer cookie).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writer {
+    /// A signed-in reader.
+    Account(AccountId),
+    /// A guest's browser.
+    Browser(String),
+}
+
+impl Writer {
+    /// A guest's browser, from the value of its writer cookie (only a hash is kept).
+    pub fn browser(cookie: &str) -> Writer {
+        use sha2::{Digest, Sha256};
+        Writer::Browser(hex::encode(Sha256::digest(cookie.as_bytes())))
+    }
+
+    /// The browser key to store with a guest's comment (empty for an account).
+    pub fn key(&self) -> &str {
+        match self {
+            Writer::Account(_) => "",
+            Writer::Browser(key) => key,
+        }
+    }
+
+    fn account(&self) -> Option<AccountId> {
+        match self {
+            Writer::Account(id) => Some(*id),
+            Writer::Browser(_) => None,
+        }
+    }
+
+    fn wrote(&self, owner: &encore_store::comments::Ownership) -> bool {
+        match self {
+            Writer::Account(id) => owner.account == Some(*id),
+            Writer::Browser(key) => !key.is_empty() && owner.writer_key == *key,
+        }
+    }
+}
+
+/// The comments under `post` that `writer` may still change (written in the last
+/// [`EDIT_MINUTES`](encore_core::comment::EDIT_MINUTES)).
+pub async fn changeable(
+    app: &App,
+    post: encore_core::ids::PostId,
+    writer: &Writer,
+) -> Result<Vec<CommentId>> {
+    let since = app.clock().now() - chrono::Duration::minutes(encore_core::comment::EDIT_MINUTES);
+    Ok(app
+        .store()
+        .comments()
+        .written_by(post, writer.account(), writer.key(), since)
+        .await?)
+}
+
+/// Comment `id` as its writer may still change it: theirs, young enough, and unanswered.
+async fn own(
+    app: &App,
+    site: &Site,
+    writer: &Writer,
+    id: CommentId,
+) -> Result<encore_store::comments::Ownership> {
+    let owner = app
+        .store()
+        .comments()
+        .ownership(site.id, id)
+        .await?
+        .filter(|o| matches!(o.status, CommentStatus::Approved | CommentStatus::Pending))
+        .ok_or(AppError::NotFound("comment"))?;
+    if !writer.wrote(&owner) {
+        return Err(AppError::Forbidden("change a comment someone else wrote"));
+    }
+    let limit = chrono::Duration::minutes(encore_core::comment::EDIT_MINUTES);
+    if app.clock().now() - owner.created_at > limit {
+        return Err(AppError::Forbidden(
+            "change a comment after 15 minutes; ask the site's owner",
+        ));
+    }
+    if owner.answers > 0 {
+        return Err(AppError::Forbidden(
+            "change a comment that others have answered",
+        ));
+    }
+    Ok(owner)
+}
+
+/// The writer changes the words of their comment, while they may. The new words are checked for
+/// spam as an edit: spam goes to the spam folder; words the checker could not see wait for it.
+pub async fn edit_own_comment(
+    app: &App,
+    site: &Site,
+    writer: &Writer,
+    id: CommentId,
+    body: &str,
+) -> Result<Placed> {
+    let (body, body_html) =
+        encore_core::comment::validate_body(body).map_err(|e| AppError::Invalid(vec![e]))?;
+    let owner = own(app, site, writer, id).await?;
+    let mut values: CommentValues = serde_json::from_str(&owner.check_values).unwrap_or_default();
+    values.comment_content = body.clone();
+    values.recheck_reason = "edit".into();
+    let checked = check(app, &values).await;
+    let now = app.clock().now();
+    let mut tx = app.store().begin().await?;
+    tx.comments()
+        .edit(site.id, id, &body, &body_html, now)
+        .await?;
+    tx.comments()
+        .record(id, writer.account(), "edited by its writer", "", now)
+        .await?;
+    tx.comments()
+        .record(id, None, checked.verdict.event(), &checked.detail, now)
+        .await?;
+    let status = match checked.verdict {
+        Verdict::Spam | Verdict::Discard => CommentStatus::Spam,
+        Verdict::Unchecked => CommentStatus::Pending,
+        Verdict::Ham => owner.status,
+    };
+    if status != owner.status {
+        tx.comments().set_status(site.id, id, status, now).await?;
+    }
+    if checked.verdict == Verdict::Unchecked {
+        tx.jobs()
+            .enqueue(
+                RECHECK_JOB,
+                &id.0.to_string(),
+                now + crate::jobs::backoff(1),
+            )
+            .await?;
+    }
+    let kept = serde_json::to_string(&values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.comments().keep_check(id, &kept, &checked.guid).await?;
+    app.commit(tx, Change::on(site.id, [Topic::Post(owner.post)]))
+        .await?;
+    Ok(match status {
+        CommentStatus::Approved => Placed::Published(id),
+        CommentStatus::Spam => Placed::Spam(id),
+        CommentStatus::Pending | CommentStatus::Trash => Placed::Held(id),
+    })
+}
+
+/// The writer takes their comment back, while they may (it goes to the trash, where moderators
+/// still see it).
+pub async fn delete_own_comment(
+    app: &App,
+    site: &Site,
+    writer: &Writer,
+    id: CommentId,
+) -> Result<()> {
+    let owner = own(app, site, writer, id).await?;
+    let now = app.clock().now();
+    let mut tx = app.store().begin().await?;
+    tx.comments()
+        .set_status(site.id, id, CommentStatus::Trash, now)
+        .await?;
+    tx.comments()
+        .record(id, writer.account(), "deleted by its writer", "", now)
+        .await?;
+    app.commit(tx, Change::on(site.id, [Topic::Post(owner.post)]))
+        .await?;
+    Ok(())
 }

@@ -229,6 +229,7 @@ pub async fn reply_at_desk(
         name: profile.display_name,
         email,
         website: profile.website,
+        writer_key: String::new(),
     };
     let id = tx
         .comments()

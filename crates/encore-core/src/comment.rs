@@ -26,6 +26,9 @@ pub const MAX_URL_CHARS: usize = 300;
 pub const DEFAULT_DEPTH: u32 = 5;
 /// The deepest a site may let replies nest.
 pub const MAX_DEPTH: u32 = 10;
+/// Minutes during which a comment's writer may still change or delete it (while it has no
+/// answers).
+pub const EDIT_MINUTES: i64 = 15;
 
 /// Where a comment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -61,6 +61,27 @@ pub struct Byline {
     pub email: String,
     /// The website, or empty.
     pub website: String,
+    /// For a guest, the hash of their browser's writer cookie (empty: none).
+    pub writer_key: String,
+}
+
+/// Who may still change a comment, and whether they may.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ownership {
+    /// The post it is under.
+    pub post: PostId,
+    /// Its writer's account, if signed in.
+    pub account: Option<AccountId>,
+    /// Its guest writer's browser key, or empty.
+    pub writer_key: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+    /// Where it stands.
+    pub status: CommentStatus,
+    /// Answers to it that are shown or waiting.
+    pub answers: i64,
+    /// What its spam check was sent (JSON), or empty.
+    pub check_values: String,
 }
 
 /// A page of a post's threads.
@@ -206,10 +227,12 @@ fn path_step(id: i64) -> String {
 }
 
 impl Comments<'_> {
-    /// A page of `post`'s approved threads, oldest first (newest first when `newest_first`),
-    /// `per_page` threads at most, starting with the thread whose first comment is `from` (the
-    /// first thread when `None`). Each thread comes whole, in reading order. One indexed range
-    /// per page, wherever the page is.
+    /// A page of `post`'s threads, oldest first (newest first when `newest_first`), `per_page`
+    /// threads at most, starting with the thread whose first comment is `from` (the first thread
+    /// when `None`). Each thread comes whole, in reading order: its approved comments, and those
+    /// that are not approved (held, spam, trash) only where an approved answer sits under them —
+    /// for the page to show a placeholder, so that the thread still reads. A thread with nothing
+    /// approved is not shown. One indexed range per thread of the page, wherever the page is.
     pub async fn threads(
         &self,
         site: SiteId,
@@ -218,16 +241,19 @@ impl Comments<'_> {
         per_page: u32,
         newest_first: bool,
     ) -> Result<ThreadPage> {
-        // The page's threads are the first `per_page + 1` thread ids from `from` on; the extra one
-        // only says where the next page starts. `+t.site_id` keeps SQLite on the post's own
-        // first comments (comments_top_idx) rather than every comment of the site.
+        // The page's threads are the first `per_page + 1` shown thread ids from `from` on; the
+        // extra one only says where the next page starts. `+t.site_id` keeps SQLite on the
+        // post's own first comments (comments_firsts_idx) rather than every comment of the site.
         macro_rules! threads_sql {
             ($from:literal, $order:literal) => {
                 concat!(
                     comment_select!(),
-                    "WHERE c.site_id = $1 AND c.post_id = $2 AND c.status = 'approved' AND c.thread_id IN ( \
-                       SELECT t.id FROM comments t WHERE +t.site_id = $1 AND t.post_id = $2 AND t.status = 'approved' \
-                         AND t.parent_id IS NULL AND t.id ", $from, " $3 ORDER BY t.id ", $order, " LIMIT $4) \
+                    "WHERE c.site_id = $1 AND c.thread_id IN ( \
+                       SELECT t.id FROM comments t WHERE t.post_id = $2 AND t.parent_id IS NULL \
+                         AND t.id ", $from, " $3 AND +t.site_id = $1 \
+                         AND (t.status = 'approved' OR EXISTS (SELECT 1 FROM comments r \
+                              WHERE r.thread_id = t.id AND r.status = 'approved')) \
+                       ORDER BY t.id ", $order, " LIMIT $4) \
                      ORDER BY c.thread_id ", $order, ", c.path"
                 )
             };
@@ -261,7 +287,7 @@ impl Comments<'_> {
             .into_iter()
             .map(Row::into_comment)
             .collect::<Result<Vec<_>>>()?;
-        // Threads are in id order (either way), so the extra thread is the last top-level one.
+        // Threads are in id order (either way), so the extra thread is the last first comment.
         let tops = comments.iter().filter(|c| c.parent.is_none()).count();
         let mut next = None;
         if tops > per_page as usize
@@ -270,7 +296,10 @@ impl Comments<'_> {
             next = Some(comments[at].id);
             comments.truncate(at);
         }
-        Ok(ThreadPage { comments, next })
+        Ok(ThreadPage {
+            comments: shown(comments),
+            next,
+        })
     }
 
     /// One comment of a site, whatever its status.
@@ -386,6 +415,56 @@ impl Comments<'_> {
             .await)?)
     }
 
+    /// Who wrote comment `id` of `site`, when, and what answers it has.
+    pub async fn ownership(&self, site: SiteId, id: CommentId) -> Result<Option<Ownership>> {
+        const SQL: &str = "SELECT c.post_id, c.account_id, c.writer_key, c.created_at, c.status, c.check_values, \
+                           (SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id \
+                            AND r.status IN ('approved', 'pending')) AS answers \
+                           FROM comments c WHERE c.site_id = $1 AND c.id = $2";
+        #[allow(clippy::type_complexity)]
+        let row: Option<(i64, Option<i64>, String, DateTime<Utc>, String, String, i64)> =
+            read!(self.store, |pool| sqlx::query_as(SQL)
+                .bind(site.0)
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await)?;
+        row.map(
+            |(post, account, writer_key, created_at, status, check_values, answers)| {
+                Ok(Ownership {
+                    post: PostId(post),
+                    account: account.map(AccountId),
+                    writer_key,
+                    created_at,
+                    status: status.parse().map_err(StoreError::Corrupt)?,
+                    answers,
+                    check_values,
+                })
+            },
+        )
+        .transpose()
+    }
+
+    /// The comments under `post` written since `since` by this account or this guest browser
+    /// (`writer_key`, ignored when empty).
+    pub async fn written_by(
+        &self,
+        post: PostId,
+        account: Option<AccountId>,
+        writer_key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<CommentId>> {
+        const SQL: &str = "SELECT id FROM comments WHERE post_id = $1 AND created_at >= $2 \
+                           AND (account_id = $3 OR (writer_key = $4 AND writer_key <> ''))";
+        let ids: Vec<i64> = read!(self.store, |pool| sqlx::query_scalar(SQL)
+            .bind(post.0)
+            .bind(since)
+            .bind(account.map(|a| a.0))
+            .bind(writer_key)
+            .fetch_all(pool)
+            .await)?;
+        Ok(ids.into_iter().map(CommentId).collect())
+    }
+
     /// The post comment `id` of `site` is under.
     pub async fn post_of(&self, site: SiteId, id: CommentId) -> Result<Option<PostId>> {
         const SQL: &str = "SELECT post_id FROM comments WHERE site_id = $1 AND id = $2";
@@ -437,8 +516,8 @@ impl CommentsTx<'_> {
             Commenter::Guest { .. } => None,
         };
         const INSERT: &str = "INSERT INTO comments (site_id, post_id, parent_id, thread_id, path, depth, status, \
-             account_id, author_name, author_email, author_url, body, body_html, created_at, updated_at) \
-             VALUES ($1, $2, $3, 0, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id";
+             account_id, author_name, author_email, author_url, body, body_html, created_at, updated_at, writer_key) \
+             VALUES ($1, $2, $3, 0, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id";
         let depth = parent.as_ref().map_or(0, |p| p.depth + 1);
         let id: i64 = in_tx!(self.tx, |conn| sqlx::query_scalar(INSERT)
             .bind(site.0)
@@ -453,6 +532,7 @@ impl CommentsTx<'_> {
             .bind(&comment.body)
             .bind(&comment.body_html)
             .bind(now)
+            .bind(&byline.writer_key)
             .fetch_one(&mut *conn)
             .await)
         .map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;
@@ -658,6 +738,37 @@ impl CommentsTx<'_> {
             .map(|_| ()))?;
         Ok(())
     }
+}
+
+/// The comments of threads (in reading order) that a page shows: the approved ones, and those
+/// above an approved one (as placeholders); the rest are left out.
+fn shown(comments: Vec<Comment>) -> Vec<Comment> {
+    let mut kept = vec![false; comments.len()];
+    // The comments above the current one, nearest last.
+    let mut above: Vec<usize> = Vec::new();
+    for (i, comment) in comments.iter().enumerate() {
+        while above
+            .last()
+            .is_some_and(|&a| comments[a].depth >= comment.depth)
+        {
+            above.pop();
+        }
+        if comment.status == CommentStatus::Approved {
+            kept[i] = true;
+            for &a in above.iter().rev() {
+                if kept[a] {
+                    break;
+                }
+                kept[a] = true;
+            }
+        }
+        above.push(i);
+    }
+    comments
+        .into_iter()
+        .zip(kept)
+        .filter_map(|(c, keep)| keep.then_some(c))
+        .collect()
 }
 
 /// Where a reply goes.

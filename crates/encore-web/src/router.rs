@@ -165,6 +165,10 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/comments", post(comments::submit)),
         ("/likes", post(likes::submit)),
         ("/comments/{id}/avatar", get(comments::avatar)),
+        (
+            "/comments/{id}/edit",
+            get(comments::own_form).post(comments::own_save),
+        ),
         ("/account/login/{provider}", post(social::start)),
         ("/account/login/{provider}/callback", get(social::callback)),
         ("/account/logins/{provider}/link", post(social::link)),
@@ -211,6 +215,7 @@ pub const FORM_ROUTES: &[&str] = &[
     "/account/login",
     "/comments",
     "/likes",
+    "/comments/{id}/edit",
     "/account/avatar",
     "/admin/posts/new",
     "/admin/posts/{id}",

@@ -53,6 +53,15 @@ pub fn set_cookie(site: &Site, name: &str, value: &str, max_age: i64, strict: bo
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// Whether a cookie's value is a token Encore could have set: long enough, and plain (it goes
+/// back into headers and hashes).
+pub fn plain_token(value: &str) -> bool {
+    (16..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Refuses a state-changing request that a browser says came from another site.
 pub fn same_origin(headers: &HeaderMap, site: &Site) -> Result<(), Error> {
     let refuse = || {

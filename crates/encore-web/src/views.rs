@@ -416,19 +416,52 @@ pub struct CommentView {
     pub likes: i64,
     /// Whether the reader likes it (known for signed-in readers, and right after a guest's like).
     pub liked: bool,
+    /// Removed (held, spam or trash) with answers under it: shown as a placeholder.
+    pub removed: bool,
+    /// The reader wrote it and may still change it.
+    pub editable: bool,
     /// The answers to it, in order.
     pub replies: Vec<CommentView>,
 }
 
 impl CommentView {
-    /// The threads of `comments` (in reading order, as the store gives them), nested; those
-    /// in `liked` marked as liked by the reader.
+    /// The threads of `comments` (in reading order, as the store gives them), nested, with
+    /// what the reader likes and may still change marked.
     pub fn threads(
         comments: Vec<encore_store::comments::Comment>,
-        liked: &[encore_core::ids::CommentId],
+        marks: &Marks<'_>,
     ) -> Vec<CommentView> {
         let mut items = comments.into_iter().peekable();
-        nest(&mut items, 0, liked)
+        nest(&mut items, 0, marks)
+    }
+}
+
+/// What is marked on the reader's comments.
+#[derive(Debug, Default)]
+pub struct Marks<'a> {
+    /// The comments the reader likes.
+    pub liked: &'a [encore_core::ids::CommentId],
+    /// The comments the reader wrote and may still change.
+    pub mine: &'a [encore_core::ids::CommentId],
+}
+
+impl CommentView {
+    fn removed(comment: &encore_store::comments::Comment, replies: Vec<CommentView>) -> Self {
+        // Nothing of a removed comment is shown: not its words, not its writer.
+        CommentView {
+            id: comment.id.0,
+            anchor: format!("comment-{}", comment.id.0),
+            author: String::new(),
+            author_url: None,
+            avatar: String::new(),
+            date: DateView::new(comment.created_at),
+            body_html: String::new(),
+            likes: 0,
+            liked: false,
+            removed: true,
+            editable: false,
+            replies,
+        }
     }
 }
 
@@ -437,11 +470,17 @@ impl CommentView {
 fn nest(
     items: &mut std::iter::Peekable<impl Iterator<Item = encore_store::comments::Comment>>,
     depth: u32,
-    liked: &[encore_core::ids::CommentId],
+    marks: &Marks<'_>,
 ) -> Vec<CommentView> {
     let mut level = Vec::new();
     while let Some(comment) = items.next_if(|c| c.depth >= depth) {
-        let replies = nest(items, comment.depth + 1, liked);
+        let replies = nest(items, comment.depth + 1, marks);
+        if comment.status != encore_core::comment::CommentStatus::Approved {
+            level.push(CommentView::removed(&comment, replies));
+            continue;
+        }
+        // Answered comments stay as they are.
+        let editable = replies.is_empty() && marks.mine.contains(&comment.id);
         level.push(CommentView {
             id: comment.id.0,
             anchor: format!("comment-{}", comment.id.0),
@@ -451,7 +490,9 @@ fn nest(
             date: DateView::new(comment.created_at),
             body_html: comment.body_html,
             likes: comment.like_count,
-            liked: liked.contains(&comment.id),
+            liked: marks.liked.contains(&comment.id),
+            removed: false,
+            editable,
             replies,
         });
     }

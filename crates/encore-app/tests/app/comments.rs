@@ -209,6 +209,7 @@ async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
                 name: name.into(),
                 email: format!("{name}@example.org"),
                 website: String::new(),
+                writer_key: String::new(),
             };
             let mut tx = w.t.store.begin().await.unwrap();
             let id = tx

@@ -26,6 +26,7 @@ encore_store::backend_tests!(
     moderators_edit_and_answer_at_the_desk,
     a_checker_that_is_down_holds_comments_until_it_is_back,
     spam_is_purged_after_fifteen_days,
+    a_removed_comment_with_answers_leaves_its_place,
 );
 
 struct World {
@@ -376,4 +377,71 @@ async fn spam_is_purged_after_fifteen_days(backend: TestBackend) {
         CommentStatus::Pending,
         "only spam goes"
     );
+}
+
+async fn a_removed_comment_with_answers_leaves_its_place(backend: TestBackend) {
+    let w = world(backend, false).await;
+    let import = |name: &str, parent: Option<CommentId>| {
+        let mut form = form(w.post, name, &format!("Words by {name}."));
+        form.parent = parent;
+        encore_app::comments::ImportedComment {
+            form,
+            status: CommentStatus::Approved,
+            at: fixtures::now(),
+        }
+    };
+    let mut ids = Vec::new();
+    for (name, parent) in [
+        ("Ada", None),
+        ("Ben", Some(0)),
+        ("Cy", Some(1)),
+        ("Dee", None),
+    ] {
+        let parent = parent.map(|i: usize| ids[i]);
+        let id = encore_app::comments::import_comment(
+            &w.app,
+            Actor::Operator,
+            w.site.id,
+            import(name, parent),
+        )
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    let (ada, ben, cy, dee) = (ids[0], ids[1], ids[2], ids[3]);
+    let page = |w: &World| {
+        let store = w.t.store.clone();
+        let (site, post) = (w.site.id, w.post);
+        async move {
+            store
+                .comments()
+                .threads(site, post, None, 50, false)
+                .await
+                .unwrap()
+                .comments
+                .into_iter()
+                .map(|c| (c.id, c.status))
+                .collect::<Vec<_>>()
+        }
+    };
+    // Ada's thread opens with her comment; Ben answers, Cy answers Ben.
+    moderate(&w.app, w.editor, w.site.id, &[ada, ben], Moderation::Trash)
+        .await
+        .unwrap();
+    assert_eq!(
+        page(&w).await,
+        [
+            (ada, CommentStatus::Trash),
+            (ben, CommentStatus::Trash),
+            (cy, CommentStatus::Approved),
+            (dee, CommentStatus::Approved),
+        ],
+        "removed comments above an answer keep their place"
+    );
+    assert_eq!(shown(&w).await, 2);
+    // With nothing approved left in it, the thread is not shown at all.
+    moderate(&w.app, w.editor, w.site.id, &[cy], Moderation::Spam)
+        .await
+        .unwrap();
+    assert_eq!(page(&w).await, [(dee, CommentStatus::Approved)]);
 }

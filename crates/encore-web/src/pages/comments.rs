@@ -13,10 +13,10 @@ use crate::{
         account::{check_token, see_other},
         posts::post_page,
     },
-    session::{FormSite, SignedIn, Viewer},
+    session::{FormSite, SignedIn, Viewer, set_cookie},
     state::AppState,
     throttle::{self, Action},
-    views::CommentView,
+    views::{CommentView, Marks},
 };
 use axum::{
     Form,
@@ -26,7 +26,10 @@ use axum::{
 };
 use encore_app::{
     AppError,
-    comments::{ClientFacts, HONEYPOT_FIELD, Placed, Submitted, submit_comment},
+    comments::{
+        ClientFacts, HONEYPOT_FIELD, Placed, Submitted, Writer, changeable, delete_own_comment,
+        edit_own_comment, submit_comment,
+    },
     likes::Liker,
 };
 use encore_core::{
@@ -50,6 +53,8 @@ pub struct ThreadQuery {
     held: Option<String>,
     /// The reader just liked or unliked something here (a guest's page then says what they like).
     liked: Option<String>,
+    /// The comment the reader just wrote is published: their page offers to change it.
+    mine: Option<String>,
 }
 
 impl ThreadQuery {
@@ -73,9 +78,39 @@ pub struct Conversation<'a> {
     pub query: ThreadQuery,
     /// The form as sent, when it comes back with problems.
     pub form: Option<Typed>,
-    /// A guest's like cookie, if the browser sent one.
-    pub liker_cookie: Option<String>,
+    /// A guest's cookies, as the browser sent them.
+    pub cookies: GuestCookies,
 }
+
+/// The cookies that make a guest known to their own browser (each random; only hashes are
+/// stored).
+#[derive(Debug, Default)]
+pub struct GuestCookies {
+    /// Names the browser's likes.
+    pub liker: Option<String>,
+    /// Names the browser's comments, for the minutes they may still be changed.
+    pub writer: Option<String>,
+}
+
+impl GuestCookies {
+    /// The cookies of a request.
+    pub fn of(headers: &HeaderMap) -> GuestCookies {
+        let read = |name| {
+            crate::session::cookie(headers, name)
+                .filter(|v| crate::session::plain_token(v))
+                .map(str::to_owned)
+        };
+        GuestCookies {
+            liker: read(crate::pages::likes::LIKER_COOKIE),
+            writer: read(WRITER_COOKIE),
+        }
+    }
+}
+
+/// The guest's writer cookie.
+pub const WRITER_COOKIE: &str = "encore_writer";
+/// How long a guest's browser keeps its writer cookie: a day is more than the minutes it serves.
+const WRITER_COOKIE_SECONDS: i64 = 24 * 3600;
 
 /// The conversation for the template.
 #[derive(Debug, Serialize)]
@@ -144,6 +179,8 @@ struct ReplyForm {
     errors: std::collections::BTreeMap<&'static str, String>,
     /// Said above the form ("awaiting moderation").
     notice: Option<&'static str>,
+    /// The reader's own comments that wait for a moderator, as they will read (rendered).
+    waiting: Vec<String>,
 }
 
 impl Conversation<'_> {
@@ -179,7 +216,7 @@ impl Conversation<'_> {
         };
         // What the reader likes is known when they are signed in (their page is theirs alone),
         // and for a guest right after a like (the address then bypasses the shared cache).
-        let liker = match (self.viewer, &self.liker_cookie, self.query.liked.is_some()) {
+        let liker = match (self.viewer, &self.cookies.liker, self.query.liked.is_some()) {
             (Some(viewer), _, _) => Some(Liker::Account(viewer.session.account_id)),
             (None, Some(cookie), true) => Some(Liker::browser(cookie)),
             _ => None,
@@ -198,6 +235,27 @@ impl Conversation<'_> {
             }
             None => (false, Vec::new()),
         };
+        // The same for what the reader wrote and may still change, or what of theirs waits.
+        let just_wrote = self.query.mine.is_some() || self.query.held.is_some();
+        let writer = match (self.viewer, &self.cookies.writer, just_wrote) {
+            (Some(viewer), _, _) => Some(Writer::Account(viewer.session.account_id)),
+            (None, Some(cookie), true) => Some(Writer::browser(cookie)),
+            _ => None,
+        };
+        let mine = match &writer {
+            Some(writer) => changeable(&app.app, id, writer).await?,
+            None => Vec::new(),
+        };
+        let mut waiting = Vec::new();
+        if self.query.held.is_some() {
+            for own in &mine {
+                if let Some(comment) = app.store.comments().get(site.id, *own).await?
+                    && comment.status == encore_core::comment::CommentStatus::Pending
+                {
+                    waiting.push(comment.body_html);
+                }
+            }
+        }
         let faces = if post.like_count > 0 {
             likes
                 .faces(id, FACES)
@@ -238,7 +296,13 @@ impl Conversation<'_> {
             .collect();
         Ok(ConversationView {
             count: post.comment_count,
-            threads: CommentView::threads(comments, &comments_liked),
+            threads: CommentView::threads(
+                comments,
+                &Marks {
+                    liked: &comments_liked,
+                    mine: &mine,
+                },
+            ),
             next_page: next.map(|id| format!("{path}?comments_from={}#comments", id.0)),
             open,
             likes: PostLikes {
@@ -268,6 +332,7 @@ impl Conversation<'_> {
                     .held
                     .is_some()
                     .then_some("Thank you. Your comment is awaiting moderation."),
+                waiting,
             },
         })
     }
@@ -346,12 +411,26 @@ pub async fn submit(
             .take(500)
             .collect::<String>()
     };
+    // A guest's browser is given a writer cookie (if it has none) so that it may change the
+    // comment for a few minutes; only its hash is stored.
+    let mut new_cookie = None;
+    let writer_key = match (&viewer, GuestCookies::of(&headers).writer) {
+        (Some(_), _) => String::new(),
+        (None, Some(cookie)) => Writer::browser(&cookie).key().to_owned(),
+        (None, None) => {
+            let cookie = encore_app::sessions::random_token()?;
+            let key = Writer::browser(&cookie).key().to_owned();
+            new_cookie = Some(cookie);
+            key
+        }
+    };
     let client = ClientFacts {
         ip: Some(ip),
         user_agent: header_text(header::USER_AGENT),
         referrer: header_text(header::REFERER),
         honeypot: fields.homepage.clone(),
         seconds_to_submit: None,
+        writer_key,
     };
     let form = CommentForm {
         post,
@@ -362,13 +441,18 @@ pub async fn submit(
         body: fields.comment.clone(),
     };
     let account = viewer.as_ref().map(|v| v.session.account_id);
-    match submit_comment(&app.app, &site, account, form, client).await {
+    let to = match submit_comment(&app.app, &site, account, form, client).await {
+        // A guest goes to an address of their own (past the shared cache) that offers Edit.
         Ok(Submitted {
             placed: Placed::Published(id),
             post_path,
-        }) => Ok(see_other(&format!("{post_path}#comment-{}", id.0))),
+        }) if viewer.is_none() => format!("{post_path}?mine={}#comment-{}", id.0, id.0),
+        Ok(Submitted {
+            placed: Placed::Published(id),
+            post_path,
+        }) => format!("{post_path}#comment-{}", id.0),
         // Spam is told what a held comment is told: nothing to learn from the answer.
-        Ok(Submitted { post_path, .. }) => Ok(see_other(&format!("{post_path}?held=1#respond"))),
+        Ok(Submitted { post_path, .. }) => format!("{post_path}?held=1#respond"),
         Err(AppError::Invalid(problems)) => {
             // The form is checked before the post is looked up: look it up to show it again.
             let entry = app
@@ -381,11 +465,180 @@ pub async fn submit(
                 viewer: viewer.as_ref(),
                 query: ThreadQuery::default(),
                 form: Some(Typed { fields, problems }),
-                liker_cookie: None,
+                cookies: GuestCookies::default(),
             };
-            post_page(&app, &site, &entry.slug, None, conversation).await
+            return post_page(&app, &site, &entry.slug, None, conversation).await;
         }
-        Err(AppError::MissingReference(_)) => Err(Error::NotFound),
+        Err(AppError::MissingReference(_)) => return Err(Error::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let mut response = see_other(&to);
+    if let Some(cookie) = new_cookie {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&site, WRITER_COOKIE, &cookie, WRITER_COOKIE_SECONDS, false),
+        );
+    }
+    Ok(response)
+}
+
+/// The writer's form to change or take back their comment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OwnFields {
+    comment: String,
+    /// `save` or `delete`.
+    #[serde(rename = "do")]
+    action: String,
+    csrf: String,
+}
+
+#[derive(Serialize)]
+struct OwnPage<'a> {
+    layout: crate::views::Layout,
+    id: i64,
+    post_path: String,
+    body: String,
+    until: String,
+    csrf: Option<&'a str>,
+    #[serde(flatten)]
+    outcome: &'a crate::pages::account::Outcome,
+}
+
+/// Who asks to change comment: the signed-in reader, or the guest's browser by its cookie.
+fn writer_of(viewer: Option<&SignedIn>, headers: &HeaderMap) -> Result<Writer> {
+    match (viewer, GuestCookies::of(headers).writer) {
+        (Some(viewer), _) => Ok(Writer::Account(viewer.session.account_id)),
+        (None, Some(cookie)) => Ok(Writer::browser(&cookie)),
+        (None, None) => Err(Error::Forbidden(
+            "only the browser that wrote a comment may change it".into(),
+        )),
+    }
+}
+
+async fn own_page(
+    app: &AppState,
+    site: &Site,
+    viewer: Option<&SignedIn>,
+    id: CommentId,
+    body: Option<String>,
+    outcome: crate::pages::account::Outcome,
+) -> Result<Response> {
+    let comment = app
+        .store
+        .comments()
+        .get(site.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let post = app
+        .store
+        .comments()
+        .post_of(site.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let entry = app
+        .store
+        .posts()
+        .public_entry(site.id, post, app.clock.now())
+        .await?
+        .ok_or(Error::NotFound)?;
+    let until = comment.created_at + chrono::Duration::minutes(encore_core::comment::EDIT_MINUTES);
+    let path = format!("/comments/{}/edit", id.0);
+    crate::pages::account::render(
+        app,
+        site,
+        (&path, "Change your comment", "comment_edit.html"),
+        outcome.status,
+        |layout| OwnPage {
+            layout,
+            id: id.0,
+            post_path: entry.path,
+            body: body.unwrap_or(comment.body),
+            until: until.format("%H:%M UTC").to_string(),
+            csrf: viewer.map(|v| v.session.csrf.as_str()),
+            outcome: &outcome,
+        },
+    )
+    .await
+}
+
+/// `GET /comments/{id}/edit`: the writer's own comment, to change or take back while they may.
+pub async fn own_form(
+    State(app): State<AppState>,
+    crate::extract::CurrentSite(site): crate::extract::CurrentSite,
+    Viewer(viewer): Viewer,
+    crate::extract::Params(id): crate::extract::Params<i64>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let writer = writer_of(viewer.as_ref(), &headers)?;
+    let id = CommentId(id);
+    // Refused here already when it is not theirs, too old, or answered.
+    let post = app
+        .store
+        .comments()
+        .post_of(site.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !changeable(&app.app, post, &writer).await?.contains(&id) {
+        return Err(Error::Forbidden(
+            "this comment can no longer be changed from here; ask the site's owner".into(),
+        ));
+    }
+    let outcome = crate::pages::account::Outcome::ok();
+    own_page(&app, &site, viewer.as_ref(), id, None, outcome).await
+}
+
+/// `POST /comments/{id}/edit`: saves the writer's new words (`do=save`) or takes the comment
+/// back (`do=delete`).
+pub async fn own_save(
+    State(app): State<AppState>,
+    FormSite(site): FormSite,
+    Viewer(viewer): Viewer,
+    crate::extract::Params(id): crate::extract::Params<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<OwnFields>,
+) -> Result<Response> {
+    if let Some(viewer) = &viewer {
+        check_token(viewer, &fields.csrf)?;
+    }
+    let writer = writer_of(viewer.as_ref(), &headers)?;
+    let id = CommentId(id);
+    let post = app
+        .store
+        .comments()
+        .post_of(site.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let path = app
+        .store
+        .posts()
+        .public_entry(site.id, post, app.clock.now())
+        .await?
+        .ok_or(Error::NotFound)?
+        .path;
+    if fields.action == "delete" {
+        delete_own_comment(&app.app, &site, &writer, id).await?;
+        return Ok(see_other(&format!("{path}#comments")));
+    }
+    match edit_own_comment(&app.app, &site, &writer, id, &fields.comment).await {
+        Ok(Placed::Published(_)) if viewer.is_none() => {
+            Ok(see_other(&format!("{path}?mine={}#comment-{}", id.0, id.0)))
+        }
+        Ok(Placed::Published(_)) => Ok(see_other(&format!("{path}#comment-{}", id.0))),
+        Ok(_) => Ok(see_other(&format!("{path}?held=1#respond"))),
+        Err(AppError::Invalid(problems)) => {
+            let mut outcome = crate::pages::account::Outcome::invalid(problems);
+            outcome.rename("body", "comment");
+            own_page(
+                &app,
+                &site,
+                viewer.as_ref(),
+                id,
+                Some(fields.comment),
+                outcome,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -91,7 +91,7 @@ async fn act(
             check_token(viewer, &fields.csrf)?;
             Liker::Account(viewer.session.account_id)
         }
-        None => match cookie(headers, LIKER_COOKIE).filter(|c| valid_cookie(c)) {
+        None => match cookie(headers, LIKER_COOKIE).filter(|c| crate::session::plain_token(c)) {
             Some(value) => Liker::browser(value),
             None => {
                 let value = encore_app::sessions::random_token().map_err(Error::from)?;
@@ -152,12 +152,4 @@ pub fn comment_likes_text(count: i64) -> String {
         1 => "Liked by 1 person".to_owned(),
         n => format!("Liked by {n} people"),
     }
-}
-
-/// A like cookie Encore could have set: long enough, and plain (it goes back into a header).
-fn valid_cookie(value: &str) -> bool {
-    (16..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

@@ -4,14 +4,11 @@ use crate::{
     error::{Error, Result},
     extract::{CurrentSite, Params},
     meta,
+    pages::comments::{Conversation, ConversationView, GuestCookies, ThreadQuery},
     pages::{
         archives,
         lists::{ListSpec, render_first, render_list},
         render_page,
-    },
-    pages::{
-        comments::{Conversation, ConversationView, ThreadQuery},
-        likes::LIKER_COOKIE,
     },
     session::Viewer,
     state::AppState,
@@ -93,7 +90,7 @@ pub async fn show(
         viewer: viewer.as_ref(),
         query,
         form: None,
-        liker_cookie: crate::session::cookie(&headers, LIKER_COOKIE).map(str::to_owned),
+        cookies: GuestCookies::of(&headers),
     };
     post_page(&app, &site, &slug, Some(uri.path()), conversation).await
 }

@@ -11,6 +11,7 @@ encore_store::backend_tests!(
     a_guest_comments_waits_once_then_converses,
     a_form_with_problems_comes_back_as_typed,
     hostile_comments_stay_text_and_foreign_forms_are_refused,
+    a_guest_changes_or_takes_back_their_comment_for_a_while,
 );
 
 /// A server whose comments are checked by the in-process engine, with one post; its address.
@@ -108,7 +109,7 @@ async fn a_guest_comments_waits_once_then_converses(backend: TestBackend) {
     let response = mara.post("/comments", &second).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let to = location(&response);
-    assert!(to.starts_with(&format!("{path}#comment-")), "{to}");
+    assert!(to.starts_with(&format!("{path}?mine=")), "{to}");
     let page = app.page(&path).await;
     assert!(page.contains("2 Responses to “Rocky IV”"), "{page}");
 
@@ -240,4 +241,140 @@ async fn hostile_comments_stay_text_and_foreign_forms_are_refused(backend: TestB
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(location(&response).contains("held=1"));
     assert!(!app.page(&path).await.contains("Great article, thanks"));
+}
+
+async fn a_guest_changes_or_takes_back_their_comment_for_a_while(backend: TestBackend) {
+    let (app, path) = with_post(backend).await;
+    let post = post_id(&app.page(&path).await);
+    let mut mara = app.browser("Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0");
+    let send = |body: &str| {
+        vec![
+            ("post", post.clone()),
+            ("name", "Mara".to_owned()),
+            ("email", "mara@example.org".to_owned()),
+            ("comment", body.to_owned()),
+        ]
+    };
+
+    // A first comment waits, and its writer sees it waiting (nobody else does).
+    let first = send("Is the montage on the vinyl too?");
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = mara.post("/comments", &first).await;
+    assert_eq!(location(&answer), format!("{path}?held=1#respond"));
+    assert!(mara.cookie("encore_writer").is_some(), "a writer cookie");
+    let held = mara
+        .get(&format!("{path}?held=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(held.contains("class=\"comment-waiting\""), "{held}");
+    assert!(held.contains("Is the montage on the vinyl too?"));
+    assert!(
+        !app.page(&format!("{path}?held=1"))
+            .await
+            .contains("on the vinyl")
+    );
+    approve(&app, 1).await;
+
+    // Known now, Mara publishes at once and is offered to change her words.
+    let second = send("And the drum machine: a LinnDrum, I think.");
+    let second: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = mara.post("/comments", &second).await;
+    let to = location(&answer);
+    let id: i64 = crate::support::between(&to, "?mine=", "#")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(to, format!("{path}?mine={id}#comment-{id}"));
+    let mine = mara
+        .get(&format!("{path}?mine={id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        mine.contains(&format!("href=\"/comments/{id}/edit\"")),
+        "{mine}"
+    );
+    assert!(
+        !app.page(&path).await.contains("/edit\""),
+        "the shared page offers no Edit"
+    );
+
+    // Another browser may not; the writer may.
+    let mut other = app.browser("Mozilla/5.0");
+    assert_eq!(
+        other.get(&format!("/comments/{id}/edit")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let form = mara.get(&format!("/comments/{id}/edit")).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    assert!(form.text().await.unwrap().contains("a LinnDrum, I think."));
+    let empty = mara
+        .post(
+            &format!("/comments/{id}/edit"),
+            &[("comment", " "), ("do", "save")],
+        )
+        .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap()
+            .contains("Comment must not be empty")
+    );
+    let saved = mara
+        .post(
+            &format!("/comments/{id}/edit"),
+            &[
+                ("comment", "And the drum machine: a *LinnDrum*."),
+                ("do", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert!(app.page(&path).await.contains("a <em>LinnDrum</em>."));
+    let refused = other
+        .post(
+            &format!("/comments/{id}/edit"),
+            &[("comment", "mine now"), ("do", "save")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // Fifteen minutes on, the words are the owner's to change.
+    app.clock.advance(std::time::Duration::from_secs(16 * 60));
+    let late = mara
+        .post(
+            &format!("/comments/{id}/edit"),
+            &[("comment", "Too late"), ("do", "save")],
+        )
+        .await;
+    assert_eq!(late.status(), StatusCode::FORBIDDEN);
+
+    // A fresh one is taken back; it leaves the page, and moderators find it in the trash.
+    let third = send("Oops, wrong post.");
+    let third: Vec<(&str, &str)> = third.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = mara.post("/comments", &third).await;
+    let to = location(&answer);
+    let id: i64 = crate::support::between(&to, "?mine=", "#")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(app.page(&path).await.contains("Oops, wrong post."));
+    let gone = mara
+        .post(&format!("/comments/{id}/edit"), &[("do", "delete")])
+        .await;
+    assert_eq!(gone.status(), StatusCode::SEE_OTHER);
+    assert!(!app.page(&path).await.contains("Oops, wrong post."));
+    let stored = app
+        .store
+        .comments()
+        .get(app.site.id, CommentId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, CommentStatus::Trash);
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod commands;
+mod crash;
 mod demo;
 mod posts;
 mod sites;
