@@ -98,6 +98,9 @@ async fn comment_check(State(service): State<Service>, request: Request) -> Resp
         Ok(call) => call,
         Err(response) => return response,
     };
+    if let Err(refusal) = service.admit(call.key.as_deref()).await {
+        return refused(refusal);
+    }
     let values = CommentValues::from_form(&call.form);
     match service.comment_check(call.key.as_deref(), values).await {
         Ok(checked) => {
@@ -129,6 +132,9 @@ async fn submit(service: Service, request: Request, spam: bool) -> Response {
         Ok(call) => call,
         Err(response) => return response,
     };
+    if let Err(refusal) = service.admit(call.key.as_deref()).await {
+        return refused(refusal);
+    }
     let values = CommentValues::from_form(&call.form);
     match service.submit(call.key.as_deref(), values, spam).await {
         Ok(()) => text(THANKS),

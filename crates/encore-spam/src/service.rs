@@ -324,6 +324,14 @@ impl Service {
         required(blog, "blog")
     }
 
+    /// Takes one call of an API client (over HTTP) from its key's rate limit, or says how long
+    /// to wait. Checks made in this process (the server's own comments, which the web layer
+    /// limits per reader) are not metered.
+    pub async fn admit(&self, key: Option<&str>) -> Result<(), Refusal> {
+        let state = self.key(key).await?;
+        self.take_token(&state)
+    }
+
     /// Answers comment-check.
     pub async fn comment_check(
         &self,
@@ -333,7 +341,6 @@ impl Service {
         let state = self.key(key).await?;
         required(&values.blog, "blog")?;
         required(&values.user_ip, "user_ip")?;
-        self.take_token(&state)?;
         // A test call or a recheck of a comment already seen is not the same text sent again.
         let first_check = !values.is_test && values.recheck_reason.trim().is_empty();
         let repeats = if first_check {
@@ -394,7 +401,6 @@ impl Service {
     ) -> Result<(), Refusal> {
         let state = self.key(key).await?;
         required(&values.blog, "blog")?;
-        self.take_token(&state)?;
         if values.is_test {
             return Ok(());
         }

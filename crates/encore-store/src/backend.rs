@@ -20,6 +20,8 @@ pub(crate) enum Db {
     /// queue in the pool beats lock retries) and a pool of read-only connections beside it.
     Sqlite {
         writer: SqlitePool,
+        /// Use cases' transactions on `writer`, committed in groups (see [`crate::group`]).
+        group: Arc<crate::group::Group>,
         reader: SqlitePool,
         /// The same file again, for the reads of public pages (see [`crate::quick`]).
         quick: Arc<QuickReaders>,
@@ -133,6 +135,7 @@ pub(crate) async fn connect(url: &str, pool: &PoolOptions) -> Result<Db, StoreEr
                 .connect_with(base.read_only(true).pragma("cache_size", "-1024"))
                 .await?;
             Ok(Db::Sqlite {
+                group: crate::group::Group::start(writer.clone()),
                 writer,
                 reader,
                 quick,
@@ -179,7 +182,7 @@ pub(crate) async fn close(db: &Db) {
 
 /// An open write transaction on whichever backend is live.
 pub(crate) enum TxConn {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(crate::group::GroupTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
@@ -194,7 +197,7 @@ impl std::fmt::Debug for TxConn {
 
 pub(crate) async fn begin(db: &Db) -> Result<TxConn, StoreError> {
     Ok(match db {
-        Db::Sqlite { writer, .. } => TxConn::Sqlite(writer.begin().await?),
+        Db::Sqlite { group, .. } => TxConn::Sqlite(group.begin().await?),
         Db::Postgres(pool) => TxConn::Postgres(pool.begin().await?),
     })
 }
@@ -213,7 +216,7 @@ macro_rules! in_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match &mut $tx.conn {
             $crate::backend::TxConn::Sqlite(t) => {
-                let $conn: &mut sqlx::SqliteConnection = &mut *t;
+                let $conn: &mut sqlx::SqliteConnection = t.conn();
                 $body
             }
             $crate::backend::TxConn::Postgres(t) => {
@@ -229,7 +232,7 @@ macro_rules! in_tx_split {
     ($tx:expr, sqlite: |$sc:ident| $sbody:expr, postgres: |$pc:ident| $pbody:expr $(,)?) => {
         match &mut $tx.conn {
             $crate::backend::TxConn::Sqlite(t) => {
-                let $sc: &mut sqlx::SqliteConnection = &mut *t;
+                let $sc: &mut sqlx::SqliteConnection = t.conn();
                 $sbody
             }
             $crate::backend::TxConn::Postgres(t) => {

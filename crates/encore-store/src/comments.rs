@@ -242,13 +242,14 @@ impl Comments<'_> {
         newest_first: bool,
     ) -> Result<ThreadPage> {
         // The page's threads are the first `per_page + 1` shown thread ids from `from` on; the
-        // extra one only says where the next page starts. `+t.site_id` keeps SQLite on the
-        // post's own first comments (comments_firsts_idx) rather than every comment of the site.
+        // extra one only says where the next page starts. The `+` before each `site_id` keeps
+        // SQLite on the post's own first comments (comments_firsts_idx) and on each thread's range
+        // (comments_in_thread_idx) rather than on every comment of the site.
         macro_rules! threads_sql {
             ($from:literal, $order:literal) => {
                 concat!(
                     comment_select!(),
-                    "WHERE c.site_id = $1 AND c.thread_id IN ( \
+                    "WHERE +c.site_id = $1 AND c.thread_id IN ( \
                        SELECT t.id FROM comments t WHERE t.post_id = $2 AND t.parent_id IS NULL \
                          AND t.id ", $from, " $3 AND +t.site_id = $1 \
                          AND (t.status = 'approved' OR EXISTS (SELECT 1 FROM comments r \

@@ -25,6 +25,7 @@ mod backend;
 pub mod changes;
 pub mod comments;
 pub mod downloads;
+mod group;
 pub mod jobs;
 pub mod likes;
 pub mod logins;

@@ -3,6 +3,7 @@
 
 mod downloads;
 mod fixtures;
+mod group_commit;
 mod jobs;
 mod posts;
 mod schema;
