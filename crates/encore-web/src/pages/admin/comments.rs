@@ -142,7 +142,7 @@ struct QueuePage<'a> {
     outcome: &'a Outcome,
 }
 
-/// `GET /admin/comments`: the queue, pending comments first by default.
+/// `GET /admin/comments`: the queue, every status by default, newest first.
 pub async fn queue(
     State(app): State<AppState>,
     CurrentSite(site): CurrentSite,
