@@ -286,6 +286,17 @@ async fn a_reader_signs_in_with_a_provider_and_out_again() {
 }
 
 impl Browser {
+    /// Signs `username` (made by [`TestApp::signed_in_as`]) in through the sign-in form.
+    async fn sign_in(&self, base: &str, username: &str) {
+        self.goto(&format!("{base}/account/login")).await;
+        self.fill("#login", username).await;
+        self.fill("#password", support::PASSWORD).await;
+        self.click("form[action='/account/login'] button[type=submit]")
+            .await;
+        self.wait_for("return location.pathname !== '/account/login'")
+            .await;
+    }
+
     /// Types `value` into the field `css` as a person would have: the value, then an `input`
     /// event the page's script hears.
     async fn fill(&self, css: &str, value: &str) {
@@ -326,15 +337,7 @@ async fn a_writer_publishes_edits_and_restores_at_the_desk() {
     assert!(!app.page("/").await.contains("Rocky IV"));
 
     let browser = Browser::start().await;
-    browser.goto(&format!("{}/account/login", app.base)).await;
-    browser.fill("#login", "ed").await;
-    browser.fill("#password", support::PASSWORD).await;
-    browser
-        .click("form[action='/account/login'] button[type=submit]")
-        .await;
-    browser
-        .wait_for("return location.pathname !== '/account/login'")
-        .await;
+    browser.sign_in(&app.base, "ed").await;
 
     // Write: the live preview and the autosave work in the real page, under its security policy.
     browser.goto(&format!("{}/admin/posts/new", app.base)).await;
@@ -669,15 +672,7 @@ async fn with_javascript_likes_change_in_place_and_a_moderator_clears_the_queue(
             .0
     };
     let (mara, vic) = (id_of("Mara"), id_of("Vic"));
-    browser.goto(&format!("{}/account/login", app.base)).await;
-    browser.fill("#login", "ed").await;
-    browser.fill("#password", support::PASSWORD).await;
-    browser
-        .click("form[action='/account/login'] button[type=submit]")
-        .await;
-    browser
-        .wait_for("return location.pathname !== '/account/login'")
-        .await;
+    browser.sign_in(&app.base, "ed").await;
     browser
         .goto(&format!("{}/admin/comments?status=pending", app.base))
         .await;

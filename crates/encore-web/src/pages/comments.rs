@@ -516,6 +516,27 @@ fn writer_of(viewer: Option<&SignedIn>, headers: &HeaderMap) -> Result<Writer> {
     }
 }
 
+/// The public post comment `id` is under.
+async fn public_post_of(
+    app: &AppState,
+    site: &Site,
+    id: CommentId,
+) -> Result<(PostId, encore_store::posts::PublicEntry)> {
+    let post = app
+        .store
+        .comments()
+        .post_of(site.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let entry = app
+        .store
+        .posts()
+        .public_entry(site.id, post, app.clock.now())
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok((post, entry))
+}
+
 async fn own_page(
     app: &AppState,
     site: &Site,
@@ -530,18 +551,7 @@ async fn own_page(
         .get(site.id, id)
         .await?
         .ok_or(Error::NotFound)?;
-    let post = app
-        .store
-        .comments()
-        .post_of(site.id, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let entry = app
-        .store
-        .posts()
-        .public_entry(site.id, post, app.clock.now())
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (_, entry) = public_post_of(app, site, id).await?;
     let until = comment.created_at + chrono::Duration::minutes(encore_core::comment::EDIT_MINUTES);
     let path = format!("/comments/{}/edit", id.0);
     crate::pages::account::render(
@@ -573,12 +583,7 @@ pub async fn own_form(
     let writer = writer_of(viewer.as_ref(), &headers)?;
     let id = CommentId(id);
     // Refused here already when it is not theirs, too old, or answered.
-    let post = app
-        .store
-        .comments()
-        .post_of(site.id, id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (post, _) = public_post_of(&app, &site, id).await?;
     if !changeable(&app.app, post, &writer).await?.contains(&id) {
         return Err(Error::Forbidden(
             "this comment can no longer be changed from here; ask the site's owner".into(),
@@ -603,19 +608,7 @@ pub async fn own_save(
     }
     let writer = writer_of(viewer.as_ref(), &headers)?;
     let id = CommentId(id);
-    let post = app
-        .store
-        .comments()
-        .post_of(site.id, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let path = app
-        .store
-        .posts()
-        .public_entry(site.id, post, app.clock.now())
-        .await?
-        .ok_or(Error::NotFound)?
-        .path;
+    let path = public_post_of(&app, &site, id).await?.1.path;
     if fields.action == "delete" {
         delete_own_comment(&app.app, &site, &writer, id).await?;
         return Ok(see_other(&format!("{path}#comments")));
