@@ -303,6 +303,78 @@ impl Comments<'_> {
         })
     }
 
+    /// Where the page of `post`'s threads that shows comment `id` starts: `None` for the first
+    /// page, else the first comment of that page (for `?comments_from=`). Pages are cut as
+    /// [`Comments::threads`] cuts them.
+    pub async fn page_of(
+        &self,
+        site: SiteId,
+        post: PostId,
+        id: CommentId,
+        per_page: u32,
+        newest_first: bool,
+    ) -> Result<Option<CommentId>> {
+        macro_rules! shown_tops {
+            ($before:literal, $order:literal, $tail:literal) => {
+                concat!(
+                    "SELECT t.id FROM comments t WHERE t.post_id = $1 AND t.parent_id IS NULL \
+                       AND +t.site_id = $2 AND t.id ",
+                    $before,
+                    " $3 \
+                       AND (t.status = 'approved' OR EXISTS (SELECT 1 FROM comments r \
+                            WHERE r.thread_id = t.id AND r.status = 'approved')) \
+                     ORDER BY t.id ",
+                    $order,
+                    $tail
+                )
+            };
+        }
+        const THREAD: &str = "SELECT thread_id FROM comments WHERE site_id = $1 AND id = $2";
+        let thread: Option<i64> = read!(self.store, |pool| sqlx::query_scalar(THREAD)
+            .bind(site.0)
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await)?;
+        let thread = thread.ok_or(StoreError::NotFound)?;
+        // The threads shown before this one, in the page order.
+        let (before, starts): (&str, &str) = if newest_first {
+            (
+                concat!(
+                    "SELECT COUNT(*) FROM (",
+                    shown_tops!(">", "DESC", ""),
+                    ") b"
+                ),
+                shown_tops!("<=", "DESC", " LIMIT 1 OFFSET $4"),
+            )
+        } else {
+            (
+                concat!("SELECT COUNT(*) FROM (", shown_tops!("<", "ASC", ""), ") b"),
+                shown_tops!(">=", "ASC", " LIMIT 1 OFFSET $4"),
+            )
+        };
+        let earlier: i64 = read!(self.store, |pool| sqlx::query_scalar(before)
+            .bind(post.0)
+            .bind(site.0)
+            .bind(thread)
+            .fetch_one(pool)
+            .await)?;
+        let per_page = i64::from(per_page.max(1));
+        let page = earlier / per_page;
+        if page == 0 {
+            return Ok(None);
+        }
+        // The first thread of that page: counted from the very first thread.
+        let from = if newest_first { i64::MAX } else { 0 };
+        let first: Option<i64> = read!(self.store, |pool| sqlx::query_scalar(starts)
+            .bind(post.0)
+            .bind(site.0)
+            .bind(from)
+            .bind(page * per_page)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(first.map(CommentId))
+    }
+
     /// One comment of a site, whatever its status.
     pub async fn get(&self, site: SiteId, id: CommentId) -> Result<Option<Comment>> {
         const SQL: &str = concat!(comment_select!(), "WHERE c.site_id = $1 AND c.id = $2");

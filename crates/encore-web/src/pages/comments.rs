@@ -516,6 +516,41 @@ fn writer_of(viewer: Option<&SignedIn>, headers: &HeaderMap) -> Result<Writer> {
     }
 }
 
+/// `GET /comments/{id}`: a published comment's lasting address — to the page of its post's
+/// conversation that shows it (a later page when the thread is there), at the comment.
+pub async fn permalink(
+    State(app): State<AppState>,
+    crate::extract::CurrentSite(site): crate::extract::CurrentSite,
+    crate::extract::Params(id): crate::extract::Params<i64>,
+) -> Result<Response> {
+    let id = CommentId(id);
+    let comment = app
+        .store
+        .comments()
+        .get(site.id, id)
+        .await?
+        .filter(|c| c.status == encore_core::comment::CommentStatus::Approved)
+        .ok_or(Error::NotFound)?;
+    let (post, entry) = public_post_of(&app, &site, comment.id).await?;
+    let discussion = site.discussion;
+    let page = app
+        .store
+        .comments()
+        .page_of(
+            site.id,
+            post,
+            id,
+            discussion.per_page,
+            discussion.newest_first,
+        )
+        .await?;
+    let to = match page {
+        None => format!("{}#comment-{}", entry.path, id.0),
+        Some(from) => format!("{}?comments_from={}#comment-{}", entry.path, from.0, id.0),
+    };
+    Ok(axum::response::Redirect::to(&to).into_response())
+}
+
 /// The public post comment `id` is under.
 async fn public_post_of(
     app: &AppState,

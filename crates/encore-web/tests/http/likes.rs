@@ -209,7 +209,7 @@ async fn discussion_settings_shape_the_conversation(backend: TestBackend) {
     let t = TestApp::spawn(backend).await;
     let (post, path) = with_post(&t).await;
     let first = approved_comment(&t, post, "Ada", "First thread.").await;
-    approved_comment(&t, post, "Ben", "Second thread.").await;
+    let second = approved_comment(&t, post, "Ben", "Second thread.").await;
 
     // The administrator sets one thread a page, newest first; bad numbers come back by name.
     let mut admin = t.signed_in_as("boss", Role::Administrator).await;
@@ -249,6 +249,19 @@ async fn discussion_settings_shape_the_conversation(backend: TestBackend) {
     assert!(!page.contains("First thread."), "one thread a page");
     let older = between(&page, "<p class=\"comments-more\"><a href=\"", "\"").unwrap();
     assert_eq!(older, format!("{path}?comments_from={first}#comments"));
+    // A comment's lasting address finds the page it is on.
+    let found = t.get(&format!("/comments/{first}")).await;
+    assert_eq!(found.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&found),
+        format!("{path}?comments_from={first}#comment-{first}")
+    );
+    let found = t.get(&format!("/comments/{second}")).await;
+    assert_eq!(location(&found), format!("{path}#comment-{second}"));
+    assert_eq!(
+        t.get("/comments/999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
     let later = older.split('#').next().unwrap();
     let rest = t.page(later).await;
     assert!(rest.contains("First thread.") && !rest.contains("Second thread."));
