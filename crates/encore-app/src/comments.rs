@@ -426,8 +426,7 @@ pub enum Writer {
 impl Writer {
     /// A guest's browser, from the value of its writer cookie (only a hash is kept).
     pub fn browser(cookie: &str) -> Writer {
-        use sha2::{Digest, Sha256};
-        Writer::Browser(hex::encode(Sha256::digest(cookie.as_bytes())))
+        Writer::Browser(crate::sessions::browser_key(cookie))
     }
 
     /// The browser key to store with a guest's comment (empty for an account).

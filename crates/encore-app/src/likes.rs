@@ -14,7 +14,6 @@ use encore_core::{
     site::Site,
 };
 use encore_store::likes::Liked;
-use sha2::{Digest, Sha256};
 
 /// Who likes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +27,7 @@ pub enum Liker {
 impl Liker {
     /// A guest's browser, from the value of its like cookie.
     pub fn browser(cookie: &str) -> Liker {
-        Liker::Browser(hex::encode(Sha256::digest(cookie.as_bytes())))
+        Liker::Browser(crate::sessions::browser_key(cookie))
     }
 
     /// The name the store keeps.

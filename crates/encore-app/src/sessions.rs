@@ -87,6 +87,13 @@ pub(crate) async fn refuse_busy_network(app: &App, client: &str, now: DateTime<U
 static DECOY: LazyLock<Option<String>> =
     LazyLock::new(|| hash_password("no account has this password").ok());
 
+/// What is kept of a guest browser's cookie (a like, a comment's writer): its SHA-256, so
+/// that the stored key cannot be sent back as the cookie.
+pub fn browser_key(cookie: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(cookie.as_bytes()))
+}
+
 /// Random bytes as hex, from the operating system; fails rather than use a weaker source.
 pub fn random_token() -> Result<String> {
     let mut bytes = [0u8; 32];
