@@ -11,7 +11,7 @@
 use crate::{App, AppError, Result};
 use encore_core::{
     change::{Change, Topic},
-    comment::{CommentForm, CommentStatus, Commenter, DEFAULT_DEPTH},
+    comment::{CommentForm, CommentStatus, Commenter, DEFAULT_DEPTH, Images},
     ids::{AccountId, CommentId, SiteId},
     post::PostKind,
     site::Site,
@@ -72,7 +72,9 @@ pub async fn submit_comment(
     form: CommentForm,
     client: ClientFacts,
 ) -> Result<Submitted> {
-    let comment = form.validate(account).map_err(AppError::Invalid)?;
+    let comment = form
+        .validate(account, Images::allowed(site.discussion.images))
+        .map_err(AppError::Invalid)?;
     let now = app.clock().now();
     let post = app
         .store()
@@ -89,12 +91,12 @@ pub async fn submit_comment(
             "comment on this post: comments are closed",
         ));
     }
-    let (author_name, author_email, author_url) = match &comment.author {
+    let (author_name, author_email, author_url, user_role) = match &comment.author {
         Commenter::Guest {
             name,
             email,
             website,
-        } => (name.clone(), email.clone(), website.clone()),
+        } => (name.clone(), email.clone(), website.clone(), String::new()),
         Commenter::Account(id) => {
             let (profile, email) = app
                 .store()
@@ -102,7 +104,14 @@ pub async fn submit_comment(
                 .profile(*id)
                 .await?
                 .ok_or(AppError::NotFound("account"))?;
-            (profile.display_name, email, profile.website)
+            // The checker may trust the site's own staff (Akismet's `user_role`).
+            let role = app.store().accounts().role(site.id, *id).await?;
+            (
+                profile.display_name,
+                email,
+                profile.website,
+                role.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+            )
         }
     };
     let byline = Byline {
@@ -134,6 +143,7 @@ pub async fn submit_comment(
         honeypot_value: client.honeypot.clone(),
         comment_parent: comment.parent.map(|p| p.0.to_string()).unwrap_or_default(),
         seconds_to_submit: client.seconds_to_submit,
+        user_role,
         ..CommentValues::default()
     };
     let checked = check(app, &values).await;
@@ -193,6 +203,12 @@ pub async fn submit_comment(
         placed,
         post_path: post.path,
     })
+}
+
+/// What images in comments of `site` become (its owner's setting).
+pub(crate) async fn images_of(app: &App, site: SiteId) -> Result<Images> {
+    let site = app.store().sites().by_id(site).await?;
+    Ok(Images::allowed(site.discussion.images))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -368,7 +384,10 @@ pub async fn import_comment(
     if actor != crate::Actor::Operator {
         return Err(AppError::Forbidden("import comments"));
     }
-    let new = comment.form.validate(None).map_err(AppError::Invalid)?;
+    let new = comment
+        .form
+        .validate(None, images_of(app, site).await?)
+        .map_err(AppError::Invalid)?;
     let Commenter::Guest {
         name,
         email,
@@ -508,7 +527,8 @@ pub async fn edit_own_comment(
     body: &str,
 ) -> Result<Placed> {
     let (body, body_html) =
-        encore_core::comment::validate_body(body).map_err(|e| AppError::Invalid(vec![e]))?;
+        encore_core::comment::validate_body(body, Images::allowed(site.discussion.images))
+            .map_err(|e| AppError::Invalid(vec![e]))?;
     let owner = own(app, site, writer, id).await?;
     let mut values: CommentValues = serde_json::from_str(&owner.check_values).unwrap_or_default();
     values.comment_content = body.clone();

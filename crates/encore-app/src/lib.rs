@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod signup;
 pub mod sites;
 pub mod social;
+pub mod stamps;
 pub mod taxonomy;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -189,6 +190,8 @@ struct Inner {
     listeners: RwLock<Vec<Listener>>,
     counter: std::sync::OnceLock<downloads::Counter>,
     spam: std::sync::OnceLock<encore_spam::client::Client>,
+    /// The form stamp's signing key, read (or made) on first use.
+    stamp_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 /// The application, held without keeping it alive (by its own background tasks).
@@ -233,6 +236,7 @@ impl App {
                 listeners: RwLock::new(Vec::new()),
                 counter: std::sync::OnceLock::new(),
                 spam: std::sync::OnceLock::new(),
+                stamp_key: tokio::sync::OnceCell::new(),
             }),
         }
     }
@@ -264,6 +268,26 @@ impl App {
     /// What checks comments for spam, if anything.
     pub fn spam_checker(&self) -> Option<&encore_spam::client::Client> {
         self.inner.spam.get()
+    }
+
+    /// The key that signs comment forms' stamps: read from the database, or made and kept there
+    /// on first use so that every server shares it.
+    pub(crate) async fn stamp_key(&self) -> Result<&[u8]> {
+        let name = "comment-form-stamp";
+        let key = self
+            .inner
+            .stamp_key
+            .get_or_try_init(|| async {
+                let fresh = sessions::random_token()?;
+                let mut tx = self.store().begin().await?;
+                let kept = tx.secrets().get_or_keep(name, &fresh).await?;
+                tx.commit().await?;
+                hex::decode(kept.trim()).map_err(|e| {
+                    AppError::Store(StoreError::Corrupt(format!("the key {name}: {e}")))
+                })
+            })
+            .await?;
+        Ok(key)
     }
 
     /// The options in force.

@@ -163,7 +163,8 @@ pub async fn edit_comment(
     body: &str,
 ) -> Result<()> {
     actor.require(Capability::ModerateComments, "edit comments")?;
-    let (body, html) = validate_body(body).map_err(|e| AppError::Invalid(vec![e]))?;
+    let (body, html) = validate_body(body, crate::comments::images_of(app, site).await?)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
     let now = app.clock().now();
     let mut tx = app.store().begin().await?;
     let post = tx.comments().edit(site, id, &body, &html, now).await?;
@@ -188,7 +189,8 @@ pub async fn reply_at_desk(
     let Some(account) = actor.account() else {
         return Err(AppError::Forbidden("reply without an account"));
     };
-    let (body, body_html) = validate_body(body).map_err(|e| AppError::Invalid(vec![e]))?;
+    let (body, body_html) = validate_body(body, crate::comments::images_of(app, site).await?)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
     let answered = app
         .store()
         .comments()

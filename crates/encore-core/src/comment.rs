@@ -3,8 +3,9 @@
 //!
 //! A comment's body is a small Markdown subset, rendered when the comment is saved: paragraphs,
 //! line breaks, emphasis, strong, strikethrough, inline code and code blocks, quotes, lists and
-//! links. Raw HTML is shown as the text it is, images and headings are not made (an image
-//! becomes a link to it, a heading a paragraph), and every link carries `rel="nofollow ugc"`.
+//! links. Raw HTML is shown as the text it is, headings are not made (a heading becomes a
+//! paragraph), and every link carries `rel="nofollow ugc"`. Images are shown only where the
+//! site's owner allows them, and only from `https` addresses; elsewhere an image is a link to it.
 
 use crate::{
     Problems, ValidationError,
@@ -121,7 +122,11 @@ pub struct NewComment {
 impl CommentForm {
     /// Checks every field, for a guest or for a signed-in account, and reports every problem at
     /// once (fields `name`, `email`, `website`, `body`).
-    pub fn validate(self, account: Option<AccountId>) -> Result<NewComment, Vec<ValidationError>> {
+    pub fn validate(
+        self,
+        account: Option<AccountId>,
+        images: Images,
+    ) -> Result<NewComment, Vec<ValidationError>> {
         let mut problems = Problems::new();
         let body = problems.check(required_text("body", &self.body, MAX_BODY_CHARS));
         let author = match account {
@@ -147,7 +152,7 @@ impl CommentForm {
                 post: self.post,
                 parent: self.parent,
                 author,
-                body_html: render(&body),
+                body_html: render(&body, images),
                 body,
             }),
             // Every None above noted a problem, so finish() has returned already.
@@ -157,9 +162,9 @@ impl CommentForm {
 }
 
 /// A comment's text as edited: not empty, at most [`MAX_BODY_CHARS`]; trimmed, and rendered.
-pub fn validate_body(raw: &str) -> Result<(String, String), ValidationError> {
+pub fn validate_body(raw: &str, images: Images) -> Result<(String, String), ValidationError> {
     let body = required_text("body", raw, MAX_BODY_CHARS)?;
-    let html = render(&body);
+    let html = render(&body, images);
     Ok((body, html))
 }
 
@@ -193,8 +198,31 @@ pub fn validate_website(raw: &str) -> Result<String, ValidationError> {
     Ok(url.to_string())
 }
 
+/// What an image written in a comment becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Images {
+    /// A link to it (the default).
+    Linked,
+    /// The image, when its address is `https` (loaded lazily, sending no referrer).
+    Shown,
+}
+
+impl Images {
+    /// `Shown` where the site's owner allows images in comments.
+    pub fn allowed(allowed: bool) -> Images {
+        if allowed {
+            Images::Shown
+        } else {
+            Images::Linked
+        }
+    }
+}
+
 /// Renders a comment body (the subset above) to HTML safe to insert unescaped.
-pub fn render(markdown: &str) -> String {
+pub fn render(markdown: &str, images: Images) -> String {
+    let shown = images == Images::Shown;
+    // For each image open, whether it is shown (else it was made a link, closed as one).
+    let mut open_images: Vec<bool> = Vec::new();
     let events =
         Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
             // Markup typed into a comment is shown as typed; a block of it reads as a paragraph.
@@ -208,21 +236,70 @@ pub fn render(markdown: &str) -> String {
                 dest_url,
                 title,
                 id,
-            }) => Event::Start(Tag::Link {
+            }) if shown && dest_url.starts_with("https://") => {
+                open_images.push(true);
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::Start(Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }),
-            Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
+            }) => {
+                open_images.push(false);
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::End(TagEnd::Image) => {
+                if open_images.pop().unwrap_or(false) {
+                    Event::End(TagEnd::Image)
+                } else {
+                    Event::End(TagEnd::Link)
+                }
+            }
             other => other,
         });
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, events);
-    COMMENT_SANITIZER.clean(&unsafe_html).to_string()
+    if shown {
+        WITH_IMAGES.clean(&unsafe_html).to_string()
+    } else {
+        COMMENT_SANITIZER.clean(&unsafe_html).to_string()
+    }
 }
 
-static COMMENT_SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
+static COMMENT_SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(sanitizer);
+
+/// The sanitiser where images are shown: `https` sources only, loaded lazily, no referrer sent
+/// (an image host learns nothing of which page shows it).
+static WITH_IMAGES: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = sanitizer();
+    builder
+        .add_tags(["img"])
+        .add_tag_attributes("img", ["src", "alt", "title"])
+        .set_tag_attribute_value("img", "loading", "lazy")
+        .set_tag_attribute_value("img", "decoding", "async")
+        .set_tag_attribute_value("img", "referrerpolicy", "no-referrer")
+        .attribute_filter(|element, attribute, value| {
+            if element == "img" && attribute == "src" && !value.starts_with("https://") {
+                None
+            } else {
+                Some(value.into())
+            }
+        });
+    builder
+});
+
+fn sanitizer() -> Builder<'static> {
     let mut builder = Builder::empty();
     builder
         .add_tags([
@@ -244,7 +321,7 @@ static COMMENT_SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         .url_schemes(["http", "https", "mailto"].into())
         .link_rel(Some("nofollow ugc noopener"));
     builder
-});
+}
 
 #[cfg(test)]
 mod tests {
@@ -264,7 +341,7 @@ mod tests {
     #[test]
     fn a_guest_needs_a_name_an_address_and_words() {
         let problems = form(" ", "nobody", "javascript:alert(1)", "")
-            .validate(None)
+            .validate(None, Images::Linked)
             .unwrap_err();
         let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
         assert_eq!(fields, ["body", "name", "email", "website"]);
@@ -274,7 +351,7 @@ mod tests {
             "mara.example.org",
             "Great pick!",
         )
-        .validate(None)
+        .validate(None, Images::Linked)
         .unwrap();
         assert_eq!(
             ok.author,
@@ -289,7 +366,7 @@ mod tests {
     #[test]
     fn an_account_needs_only_words() {
         let ok = form("", "", "", "Yes.")
-            .validate(Some(AccountId(7)))
+            .validate(Some(AccountId(7)), Images::Linked)
             .unwrap();
         assert_eq!(ok.author, Commenter::Account(AccountId(7)));
         assert_eq!(ok.body_html.trim(), "<p>Yes.</p>");
@@ -299,6 +376,7 @@ mod tests {
     fn markup_is_shown_as_typed_and_links_are_marked() {
         let html = render(
             "<script>alert(1)</script>\n\n# Big\n\n![x](https://img.example/a.png) *so* [good](https://example.com) [bad](javascript:alert(1))",
+            Images::Linked,
         );
         assert!(
             html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
@@ -311,5 +389,37 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn images_show_only_where_allowed_and_only_from_https() {
+        let typed = "![the poster](https://img.example/rocky.png \"Rocky IV\") ![old](http://img.example/b.png) ![x](javascript:alert(1)) <img src=https://img.example/c.png onerror=alert(1)>";
+        let linked = render(typed, Images::Linked);
+        assert!(!linked.contains("<img"), "{linked}");
+        assert!(
+            linked.contains(r#"<a href="https://img.example/rocky.png""#),
+            "{linked}"
+        );
+        let shown = render(typed, Images::Shown);
+        assert!(
+            shown.contains(
+                r#"<img src="https://img.example/rocky.png" alt="the poster" title="Rocky IV""#
+            ),
+            "{shown}"
+        );
+        assert!(shown.contains(r#"referrerpolicy="no-referrer""#), "{shown}");
+        assert!(shown.contains(r#"loading="lazy""#), "{shown}");
+        // A plain-http image stays a link (no mixed content, no tracking over http).
+        assert_eq!(shown.matches("<img").count(), 1, "{shown}");
+        assert!(
+            shown.contains(r#"<a href="http://img.example/b.png""#),
+            "{shown}"
+        );
+        assert!(!shown.contains("javascript:"), "{shown}");
+        // Typed markup stays text, whatever it says.
+        assert!(
+            shown.contains("&lt;img src=https://img.example/c.png onerror"),
+            "{shown}"
+        );
     }
 }

@@ -38,6 +38,12 @@ pub struct Discussion {
     pub close_after_days: u32,
     /// Whether readers who have not signed in may like posts and comments.
     pub guest_likes: bool,
+    /// Whether a guest's comment shows their Gravatar (readers' browsers then ask gravatar.com
+    /// for it) rather than a picture drawn from their name.
+    pub gravatars: bool,
+    /// Whether comments may show images, from `https` addresses only (else an image written in a
+    /// comment is a link to it). Applies to comments saved after the change.
+    pub images: bool,
 }
 
 /// The most threads a page of a conversation may show.
@@ -53,6 +59,8 @@ impl Default for Discussion {
             newest_first: false,
             close_after_days: 0,
             guest_likes: true,
+            gravatars: false,
+            images: false,
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod pictures;
 pub mod posts;
 mod quick;
 pub mod revisions;
+pub mod secrets;
 pub mod series;
 pub mod sessions;
 pub mod sites;
@@ -339,6 +340,11 @@ impl Tx {
     /// Likes of posts and comments.
     pub fn likes(&mut self) -> likes::LikesTx<'_> {
         likes::LikesTx { tx: self }
+    }
+
+    /// Keys this instance signs with.
+    pub fn secrets(&mut self) -> secrets::SecretsTx<'_> {
+        secrets::SecretsTx { tx: self }
     }
 
     /// Sites.

@@ -30,13 +30,15 @@ struct SiteRow {
     comment_order: String,
     close_comments_after_days: i64,
     guest_likes: bool,
+    gravatars: bool,
+    comment_images: bool,
 }
 
 /// The columns a [`SiteRow`] reads, in a literal for `concat!`.
 macro_rules! site_columns {
     () => {
         "id, host, title, tagline, base_url, is_default, posts_per_page, comment_depth, comments_per_page, \
-         comment_order, close_comments_after_days, guest_likes"
+         comment_order, close_comments_after_days, guest_likes, gravatars, comment_images"
     };
 }
 
@@ -62,6 +64,8 @@ impl SiteRow {
                     close_after_days: u32::try_from(self.close_comments_after_days)
                         .unwrap_or(u32::MAX),
                     guest_likes: self.guest_likes,
+                    gravatars: self.gravatars,
+                    images: self.comment_images,
                 };
                 if d.problems().is_empty() {
                     d
@@ -222,7 +226,8 @@ impl SitesTx<'_> {
     /// Sets how the site's conversations go.
     pub async fn set_discussion(&mut self, id: SiteId, d: &Discussion) -> Result<()> {
         const SQL: &str = "UPDATE sites SET comment_depth = $2, comments_per_page = $3, comment_order = $4, \
-                           close_comments_after_days = $5, guest_likes = $6 WHERE id = $1";
+                           close_comments_after_days = $5, guest_likes = $6, gravatars = $7, \
+                           comment_images = $8 WHERE id = $1";
         let done = in_tx!(self.tx, |conn| sqlx::query(SQL)
             .bind(id.0)
             .bind(i64::from(d.depth))
@@ -230,6 +235,8 @@ impl SitesTx<'_> {
             .bind(if d.newest_first { "newest" } else { "oldest" })
             .bind(i64::from(d.close_after_days))
             .bind(d.guest_likes)
+            .bind(d.gravatars)
+            .bind(d.images)
             .execute(&mut *conn)
             .await
             .map(|r| r.rows_affected()))?;

@@ -37,6 +37,10 @@ use std::{
 
 /// The cookie that marks a signed-in reader; such requests are never served from the cache.
 pub const SESSION_COOKIE: &str = "encore_session";
+/// The cookie of a guest who asked to have their name, email and website kept for their next
+/// comment: their page shows the form filled in, so it is theirs alone, like a signed-in
+/// reader's.
+pub const COMMENTER_COOKIE: &str = "encore_commenter";
 
 /// Entries in the "changed" table beyond which it is emptied (and everything older is stale).
 const MAX_TRACKED_TOPICS: usize = 100_000;
@@ -319,9 +323,11 @@ fn cacheable_request(method: &Method, uri: &axum::http::Uri, headers: &HeaderMap
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .any(|c| {
-            c.trim()
-                .strip_prefix(SESSION_COOKIE)
-                .is_some_and(|rest| rest.starts_with('='))
+            [SESSION_COOKIE, COMMENTER_COOKIE].iter().any(|name| {
+                c.trim()
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('='))
+            })
         })
 }
 

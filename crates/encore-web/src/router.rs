@@ -164,6 +164,7 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/avatar/{id}", get(avatars::show)),
         ("/comments", post(comments::submit)),
         ("/likes", post(likes::submit)),
+        ("/comments/stamp", get(comments::stamp)),
         ("/comments/{id}", get(comments::permalink)),
         ("/comments/{id}/avatar", get(comments::avatar)),
         (

@@ -637,13 +637,23 @@ async fn with_javascript_likes_change_in_place_and_a_moderator_clears_the_queue(
         .wait_for("return document.querySelector('[data-like-text^=p]').textContent === 'Be the first to like this.'")
         .await;
 
-    // Two guests' comments wait; the editor approves one and files the other as spam.
+    // Two guests' comments wait; the editor approves one and files the other as spam. When a
+    // reader starts writing, the script renews the form's time stamp (the page may be old).
     for (name, words) in [
         ("Mara", "The montage still works on me."),
         ("Vic", "Thanks for the list, a good one."),
     ] {
         browser.goto(&post).await;
+        let drawn = browser
+            .eval("return document.querySelector('input[name=stamp]').value")
+            .await;
+        app.clock.advance(Duration::from_secs(30));
         browser.fill("#field-comment", words).await;
+        browser
+            .wait_for(&format!(
+                "return document.querySelector('input[name=stamp]').value !== {drawn}"
+            ))
+            .await;
         browser.fill("#field-name", name).await;
         browser
             .fill(
@@ -672,6 +682,19 @@ async fn with_javascript_likes_change_in_place_and_a_moderator_clears_the_queue(
             .0
     };
     let (mara, vic) = (id_of("Mara"), id_of("Vic"));
+    let values = app
+        .store
+        .comments()
+        .ownership(app.site.id, encore_core::ids::CommentId(mara))
+        .await
+        .unwrap()
+        .unwrap()
+        .check_values;
+    let values: Value = serde_json::from_str(&values).unwrap();
+    assert!(
+        values["seconds_to_submit"].as_u64().is_some_and(|s| s < 30),
+        "timed from the renewed stamp: {values}"
+    );
     browser.sign_in(&app.base, "ed").await;
     browser
         .goto(&format!("{}/admin/comments?status=pending", app.base))

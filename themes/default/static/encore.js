@@ -189,10 +189,34 @@
     });
   }
 
+  // The page may have been drawn long ago (it is shared and cached): when a reader starts
+  // writing, the form's time stamp is renewed, so the spam check sees how long they took.
+  function initStamp() {
+    var field = document.querySelector("input[data-stamp-for]");
+    if (!field || !window.fetch) { return; }
+    var form = field.form;
+    var renewed = false;
+    function renew() {
+      if (renewed) { return; }
+      renewed = true;
+      window.fetch("/comments/stamp?post=" + encodeURIComponent(field.getAttribute("data-stamp-for")), {
+        credentials: "same-origin",
+        cache: "no-store"
+      })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (stamp) { if (stamp) { field.value = stamp.trim(); } })
+        .catch(function () { /* the stamp drawn with the page still serves */ });
+    }
+    // Focus, or typing that arrives without it (a browser filling the form in).
+    form.addEventListener("focusin", renew);
+    form.addEventListener("input", renew);
+  }
+
   function init() {
     prepareAll(document);
     initEditor();
     initLikes();
+    initStamp();
   }
 
   if (document.readyState === "loading") {

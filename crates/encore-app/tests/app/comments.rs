@@ -204,7 +204,9 @@ async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
         async move {
             let mut f = form(w.post, name, &format!("{name} says hello."));
             f.parent = parent;
-            let comment = f.validate(None).unwrap();
+            let comment = f
+                .validate(None, encore_core::comment::Images::Linked)
+                .unwrap();
             let byline = encore_store::comments::Byline {
                 name: name.into(),
                 email: format!("{name}@example.org"),

@@ -43,6 +43,11 @@ pub async fn show(
     if app.store.accounts().role(site.id, account).await?.is_none() {
         return Err(Error::NotFound);
     }
+    picture_of(&app, account).await
+}
+
+/// The picture `account` chose, as an answer (kept by browsers and caches for a day).
+pub(crate) async fn picture_of(app: &AppState, account: AccountId) -> Result<Response> {
     let source = app
         .store
         .accounts()

@@ -7,6 +7,7 @@
 //! shared, and their form carries their session's token as every other form does.
 
 use crate::{
+    cache::COMMENTER_COOKIE,
     error::{Error, Result},
     extract::ClientIp,
     pages::{
@@ -90,7 +91,52 @@ pub struct GuestCookies {
     pub liker: Option<String>,
     /// Names the browser's comments, for the minutes they may still be changed.
     pub writer: Option<String>,
+    /// The name, email and website the guest asked to have kept for their next comment.
+    pub commenter: Option<Remembered>,
 }
+
+/// What a guest asked their browser to keep for their next comment (with their consent: the
+/// form's "Save my name…" box). Kept in a cookie only scripts cannot read; never on the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Remembered {
+    name: String,
+    email: String,
+    website: String,
+}
+
+impl Remembered {
+    /// The cookie's value: the three fields, one per line, in URL-safe base64.
+    fn cookie_value(&self) -> String {
+        use base64::Engine as _;
+        let joined = format!("{}\n{}\n{}", self.name, self.email, self.website);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(joined)
+    }
+
+    /// The fields kept in `value`, if it is a cookie [`Remembered::cookie_value`] made.
+    fn from_cookie(value: &str) -> Option<Remembered> {
+        use base64::Engine as _;
+        if value.len() > 2048 {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(value)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let mut fields = text.split('\n');
+        let (name, email, website) = (fields.next()?, fields.next()?, fields.next()?);
+        if fields.next().is_some() {
+            return None;
+        }
+        Some(Remembered {
+            name: name.to_owned(),
+            email: email.to_owned(),
+            website: website.to_owned(),
+        })
+    }
+}
+
+/// How long a browser keeps a guest's details for their next comment: a year.
+const COMMENTER_COOKIE_SECONDS: i64 = 365 * 24 * 3600;
 
 impl GuestCookies {
     /// The cookies of a request.
@@ -103,6 +149,8 @@ impl GuestCookies {
         GuestCookies {
             liker: read(crate::pages::likes::LIKER_COOKIE),
             writer: read(WRITER_COOKIE),
+            commenter: crate::session::cookie(headers, COMMENTER_COOKIE)
+                .and_then(Remembered::from_cookie),
         }
     }
 }
@@ -167,12 +215,20 @@ struct ReplyForm {
     parent: Option<(i64, String)>,
     /// The signed-in reader's name; guests type theirs.
     signed_in_as: Option<String>,
+    /// For guests: the sign-in page, coming back to this form.
+    sign_in: String,
+    /// The services a reader may sign in with, besides a local account.
+    providers: Vec<String>,
     csrf: Option<String>,
     name: String,
     email: String,
     website: String,
     body: String,
+    /// Whether the guest's details are (to be) kept for their next comment.
+    remember: bool,
     honeypot: &'static str,
+    /// When the form was drawn, signed (see [`encore_app::stamps`]).
+    stamp: String,
     /// Problems, in the order of the form.
     problems: Vec<(&'static str, String)>,
     /// The same, by field.
@@ -272,7 +328,21 @@ impl Conversation<'_> {
             app.clock.now(),
         );
         let (comments, next) = page.map_or((Vec::new(), None), |p| (p.comments, p.next));
-        let typed = self.form.unwrap_or_default();
+        // A guest who asked to be remembered finds the form filled in (their page is not shared).
+        let typed = match (self.form, self.viewer, self.cookies.commenter) {
+            (Some(typed), _, _) => typed,
+            (None, None, Some(kept)) => Typed {
+                fields: CommentFields {
+                    name: kept.name,
+                    email: kept.email,
+                    url: kept.website,
+                    remember: "1".into(),
+                    ..CommentFields::default()
+                },
+                problems: Vec::new(),
+            },
+            (None, _, _) => Typed::default(),
+        };
         let parent_id = ThreadQuery::id(self.query.replytocom.as_ref())
             .or_else(|| typed.fields.parent.parse().ok().map(CommentId));
         let parent = match parent_id {
@@ -319,12 +389,25 @@ impl Conversation<'_> {
                 post: post.summary.id.0,
                 parent,
                 signed_in_as: self.viewer.map(|v| v.session.display_name.clone()),
+                sign_in: format!(
+                    "{}?next={path}%23respond",
+                    crate::pages::account::LOGIN_PATH
+                ),
+                providers: app
+                    .settings
+                    .social
+                    .buttons()
+                    .into_iter()
+                    .map(|b| b.label)
+                    .collect(),
                 csrf: self.viewer.map(|v| v.session.csrf.clone()),
                 name: typed.fields.name,
                 email: typed.fields.email,
                 website: typed.fields.url,
                 body: typed.fields.comment,
+                remember: !typed.fields.remember.is_empty(),
                 honeypot: HONEYPOT_FIELD,
+                stamp: encore_app::stamps::stamp(&app.app, site.id, id, app.clock.now()).await?,
                 errors: problems.iter().cloned().collect(),
                 problems,
                 notice: self
@@ -377,6 +460,40 @@ pub struct CommentFields {
     homepage: String,
     #[serde(default)]
     csrf: String,
+    /// When the form was shown (signed).
+    #[serde(default)]
+    stamp: String,
+    /// Present when the guest asks to have their details kept for next time.
+    #[serde(default)]
+    remember: String,
+}
+
+/// `GET /comments/stamp?post=ID`: a fresh stamp for the reply form under a post.
+///
+/// The page's script asks for it when a reader starts writing (the page itself may have been
+/// drawn long before). Never cached.
+pub async fn stamp(
+    State(app): State<AppState>,
+    crate::extract::CurrentSite(site): crate::extract::CurrentSite,
+    axum::extract::Query(query): axum::extract::Query<StampQuery>,
+) -> Result<Response> {
+    let post = PostId(query.post.trim().parse().map_err(|_| Error::NotFound)?);
+    let stamp = encore_app::stamps::stamp(&app.app, site.id, post, app.clock.now()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        stamp,
+    )
+        .into_response())
+}
+
+/// The query of [`stamp`].
+#[derive(Debug, Deserialize)]
+pub struct StampQuery {
+    #[serde(default)]
+    post: String,
 }
 
 /// `POST /comments`: a comment from a post's reply form.
@@ -414,6 +531,7 @@ pub async fn submit(
     // A guest's browser is given a writer cookie (if it has none) so that it may change the
     // comment for a few minutes; only its hash is stored.
     let mut new_cookie = None;
+    let remembered = GuestCookies::of(&headers).commenter.is_some();
     let writer_key = match (&viewer, GuestCookies::of(&headers).writer) {
         (Some(_), _) => String::new(),
         (None, Some(cookie)) => Writer::browser(&cookie).key().to_owned(),
@@ -429,7 +547,14 @@ pub async fn submit(
         user_agent: header_text(header::USER_AGENT),
         referrer: header_text(header::REFERER),
         honeypot: fields.homepage.clone(),
-        seconds_to_submit: None,
+        seconds_to_submit: encore_app::stamps::seconds_since(
+            &app.app,
+            site.id,
+            post,
+            &fields.stamp,
+            app.clock.now(),
+        )
+        .await?,
         writer_key,
     };
     let form = CommentForm {
@@ -478,6 +603,32 @@ pub async fn submit(
             header::SET_COOKIE,
             set_cookie(&site, WRITER_COOKIE, &cookie, WRITER_COOKIE_SECONDS, false),
         );
+    }
+    // A guest's details are kept for next time only when they ask, and forgotten as soon as
+    // they send a comment without asking.
+    if viewer.is_none() {
+        if !fields.remember.is_empty() {
+            let kept = Remembered {
+                name: fields.name.trim().to_owned(),
+                email: fields.email.trim().to_owned(),
+                website: fields.url.trim().to_owned(),
+            };
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    &site,
+                    COMMENTER_COOKIE,
+                    &kept.cookie_value(),
+                    COMMENTER_COOKIE_SECONDS,
+                    false,
+                ),
+            );
+        } else if remembered {
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&site, COMMENTER_COOKIE, "", 0, false),
+            );
+        }
     }
     Ok(response)
 }
@@ -671,8 +822,11 @@ pub async fn own_save(
     }
 }
 
-/// `GET /comments/{id}/avatar`: a picture for a published comment's writer, drawn here from
-/// their name, so that reading a thread asks no other site for anything.
+/// `GET /comments/{id}/avatar`: the picture of a published comment's writer.
+///
+/// A member's is the one they chose (uploaded, Gravatar, or drawn); a guest's is drawn here from
+/// their name, so that reading a thread asks no other site for anything, unless the site shows
+/// guests' Gravatars.
 pub async fn avatar(
     State(app): State<AppState>,
     crate::extract::CurrentSite(site): crate::extract::CurrentSite,
@@ -685,6 +839,21 @@ pub async fn avatar(
         .await?
         .filter(|c| c.status == encore_core::comment::CommentStatus::Approved)
         .ok_or(Error::NotFound)?;
+    if let Some(account) = comment.account {
+        return crate::pages::avatars::picture_of(&app, account).await;
+    }
+    if site.discussion.gravatars {
+        // Gravatar draws its own picture for an address it does not know.
+        let to = encore_core::avatar::gravatar_url(&comment.author_email, 96);
+        return Ok((
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, to),
+                (header::CACHE_CONTROL, "public, max-age=86400".to_owned()),
+            ],
+        )
+            .into_response());
+    }
     // The colour comes from a hash of the address (never shown): the same writer, the same colour.
     let svg = encore_core::avatar::generated_svg(&comment.author_name, &comment.author_email);
     Ok((

@@ -12,6 +12,9 @@ encore_store::backend_tests!(
     a_form_with_problems_comes_back_as_typed,
     hostile_comments_stay_text_and_foreign_forms_are_refused,
     a_guest_changes_or_takes_back_their_comment_for_a_while,
+    the_form_stamp_tells_the_spam_check_how_long_the_writer_took,
+    a_guest_is_remembered_only_when_they_ask,
+    pictures_and_images_follow_the_owners_settings,
 );
 
 /// A server whose comments are checked by the in-process engine, with one post; its address.
@@ -377,4 +380,306 @@ async fn a_guest_changes_or_takes_back_their_comment_for_a_while(backend: TestBa
         .unwrap()
         .unwrap();
     assert_eq!(stored.status, CommentStatus::Trash);
+}
+
+/// The values the spam check saw for comment `id`.
+async fn checked_values(app: &TestApp, id: i64) -> serde_json::Value {
+    let kept = app
+        .store
+        .comments()
+        .ownership(app.site.id, CommentId(id))
+        .await
+        .unwrap()
+        .unwrap()
+        .check_values;
+    serde_json::from_str(&kept).unwrap()
+}
+
+async fn the_form_stamp_tells_the_spam_check_how_long_the_writer_took(backend: TestBackend) {
+    let (app, path) = with_post(backend).await;
+    let page = app.page(&path).await;
+    let post = post_id(&page);
+    let drawn = crate::support::between(&page, "name=\"stamp\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let mut guest = app.browser("Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0");
+    let send = |stamp: String, body: &'static str| {
+        vec![
+            ("post", post.clone()),
+            ("name", "Mara".to_owned()),
+            ("email", "mara@example.org".to_owned()),
+            ("comment", body.to_owned()),
+            ("stamp", stamp),
+        ]
+    };
+    let as_pairs = |v: &Vec<(&'static str, String)>| {
+        v.iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect::<Vec<(&str, String)>>()
+    };
+
+    // The page was drawn a while ago (it is shared); the reader starts writing 40 s later and
+    // their script asks for a fresh stamp, never kept by any cache.
+    app.clock.advance(std::time::Duration::from_secs(40));
+    let fresh = guest.get(&format!("/comments/stamp?post={post}")).await;
+    assert_eq!(fresh.status(), StatusCode::OK);
+    assert_eq!(fresh.headers()["cache-control"], "no-store");
+    let fresh = fresh.text().await.unwrap();
+    assert_ne!(fresh, drawn);
+    app.clock.advance(std::time::Duration::from_secs(25));
+    let sent = as_pairs(&send(fresh.clone(), "Took my time over this one."));
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        guest.post("/comments", &sent).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(checked_values(&app, 1).await["seconds_to_submit"], 25);
+
+    // Without the script, the stamp the page was drawn with counts from the drawing.
+    let sent = as_pairs(&send(drawn.clone(), "Sent from a browser without scripts."));
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        guest.post("/comments", &sent).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(checked_values(&app, 2).await["seconds_to_submit"], 65);
+
+    // A stamp made up, moved back in time, or taken from another post is no stamp at all; the
+    // comment is still taken and checked.
+    let (seconds, tag) = fresh.split_once('.').unwrap();
+    let earlier: i64 = seconds.parse::<i64>().unwrap() - 3600;
+    let mut flipped = tag.to_owned();
+    flipped.replace_range(0..1, if tag.starts_with('0') { "1" } else { "0" });
+    let other_post = encore_app::stamps::stamp(
+        &app.app,
+        app.site.id,
+        encore_core::ids::PostId(9999),
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    for (n, bad) in [
+        format!("{earlier}.{tag}"),
+        format!("{seconds}.{flipped}"),
+        other_post,
+        "1.2".to_owned(),
+        String::new(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sent = as_pairs(&send(bad.clone(), "A comment with a doubtful stamp."));
+        let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            guest.post("/comments", &sent).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let values = checked_values(&app, 3 + n as i64).await;
+        assert!(values["seconds_to_submit"].is_null(), "{bad}: {values}");
+    }
+    let response = guest.get("/comments/stamp?post=nonsense").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+async fn a_guest_is_remembered_only_when_they_ask(backend: TestBackend) {
+    let (app, path) = with_post(backend).await;
+    let page = app.page(&path).await;
+    let post = post_id(&page);
+    assert!(
+        page.contains(r#"<input id="field-remember" name="remember" type="checkbox" value="1">"#),
+        "the box starts unticked: {page}"
+    );
+    let mut mara = app.browser("Mozilla/5.0");
+    let mut fields = vec![
+        ("post", post.as_str()),
+        ("name", "Mara Quint"),
+        ("email", "mara@example.org"),
+        ("url", "https://mara.example.org/"),
+        ("comment", "First time here."),
+    ];
+    // Not asked: nothing is kept.
+    assert_eq!(
+        mara.post("/comments", &fields).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(mara.cookie("encore_commenter").is_none());
+    assert!(
+        !mara
+            .get(&path)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("Mara Quint")
+    );
+
+    // Asked: the next page this browser opens has the form filled in and the box ticked, drawn
+    // for it alone (never from or into the shared cache).
+    fields.push(("remember", "1"));
+    fields[4] = ("comment", "Second time, remember me.");
+    let response = mara.post("/comments", &fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let set = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        set.contains("encore_commenter=") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    assert!(set.contains("Max-Age=31536000"), "{set}");
+    let mine = mara.get(&path).await;
+    assert_ne!(
+        mine.headers()
+            .get("x-encore-cache")
+            .map(|v| v.to_str().unwrap()),
+        Some("hit")
+    );
+    let mine = mine.text().await.unwrap();
+    assert!(mine.contains(r#"value="Mara Quint""#), "{mine}");
+    assert!(mine.contains(r#"value="mara@example.org""#), "{mine}");
+    assert!(
+        mine.contains(r#"value="https://mara.example.org/""#),
+        "{mine}"
+    );
+    assert!(
+        mine.contains(r#"name="remember" type="checkbox" value="1" checked>"#),
+        "{mine}"
+    );
+    // Another reader's copy of the page knows nothing of her, even after hers was drawn.
+    for _ in 0..2 {
+        let shared = app.page(&path).await;
+        assert!(!shared.contains("Mara Quint") && !shared.contains("mara@example.org"));
+    }
+
+    // Sending a comment with the box unticked forgets her.
+    fields.pop();
+    fields[4] = ("comment", "Forget me now.");
+    let response = mara.post("/comments", &fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(mara.cookie("encore_commenter").is_none());
+    assert!(
+        !mara
+            .get(&path)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("mara@example.org")
+    );
+
+    // A cookie that is not one of ours is ignored.
+    mara.set_cookie("encore_commenter", "%%%not-base64");
+    let page = mara.get(&path).await;
+    assert_eq!(page.status(), StatusCode::OK);
+}
+
+async fn pictures_and_images_follow_the_owners_settings(backend: TestBackend) {
+    let (app, path) = with_post(backend).await;
+    let post = post_id(&app.page(&path).await);
+    let mut guest = app.browser("Mozilla/5.0");
+    let image = "Poster: ![Rocky IV poster](https://img.example/rocky.png)";
+    let send = |body: &'static str| {
+        vec![
+            ("post", post.clone()),
+            ("name", "Mara".to_owned()),
+            ("email", "Mara@Example.org".to_owned()),
+            ("comment", body.to_owned()),
+        ]
+    };
+    let sent = send(image);
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        guest.post("/comments", &sent).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    approve(&app, 1).await;
+
+    // By default a guest's picture is drawn here, and an image is a link to it.
+    let page = app.page(&path).await;
+    assert!(page.contains(r#"src="/comments/1/avatar""#), "{page}");
+    assert!(!page.contains("<img src=\"https://img.example"), "{page}");
+    assert!(
+        page.contains(r#"<a href="https://img.example/rocky.png""#),
+        "{page}"
+    );
+    let picture = app.get("/comments/1/avatar").await;
+    assert_eq!(picture.status(), StatusCode::OK);
+    assert_eq!(picture.headers()["content-type"], "image/svg+xml");
+    assert!(picture.text().await.unwrap().contains(">M<"));
+
+    // The owner turns on Gravatars and images.
+    let settings = encore_app::sites::SiteSettings {
+        discussion: Some(encore_core::site::Discussion {
+            gravatars: true,
+            images: true,
+            ..encore_core::site::Discussion::default()
+        }),
+        ..Default::default()
+    };
+    encore_app::sites::update_site(&app.app, encore_app::Actor::Operator, app.site.id, settings)
+        .await
+        .unwrap();
+    let picture = app.get("/comments/1/avatar").await;
+    assert_eq!(picture.status(), StatusCode::FOUND);
+    let to = location(&picture);
+    let hash = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(b"mara@example.org"))
+    };
+    assert!(
+        to.starts_with(&format!("https://www.gravatar.com/avatar/{hash}?")),
+        "{to}"
+    );
+    let sent = send(
+        "I still love the scene where Drago trains in the snow while Rocky runs up the \
+         mountain. Here is the cover of my old cassette of the soundtrack, which I scanned \
+         last week: ![Rocky IV poster](https://img.example/rocky.png)",
+    );
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = guest.post("/comments", &sent).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(location(&response).contains("#comment-2"), "published");
+    let page = app.page(&path).await;
+    assert!(
+        page.contains(r#"<img src="https://img.example/rocky.png" alt="Rocky IV poster""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"referrerpolicy="no-referrer""#), "{page}");
+
+    // A member's comment shows the picture they chose, whatever the guests' setting.
+    let mut member = app
+        .signed_in_as("rocco", encore_core::roles::Role::Subscriber)
+        .await;
+    let csrf = crate::support::csrf_of(&member.get(&path).await.text().await.unwrap());
+    let response = member
+        .post(
+            "/comments",
+            &[
+                ("post", post.as_str()),
+                ("comment", "From a member."),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let account = app
+        .store
+        .accounts()
+        .by_username("rocco")
+        .await
+        .unwrap()
+        .unwrap();
+    encore_app::accounts::set_avatar(
+        &app.app,
+        account.id,
+        encore_app::accounts::AvatarChoice::Gravatar,
+    )
+    .await
+    .unwrap();
+    approve(&app, 3).await;
+    assert_eq!(checked_values(&app, 3).await["user_role"], "subscriber");
+    let picture = app.get("/comments/3/avatar").await;
+    assert!(picture.status().is_redirection(), "the member's own choice");
+    assert!(location(&picture).starts_with("https://www.gravatar.com/avatar/"));
 }

@@ -4,6 +4,7 @@
 use crate::support::{Browser, PASSWORD, TestApp, csrf_of, location};
 use encore_app::{
     social::Social,
+    testing::Publish as _,
     testing::{OidcAccount, OidcProvider},
 };
 use encore_store::testing::{TestBackend, execute};
@@ -17,6 +18,7 @@ encore_store::backend_tests!(
     addresses_link_only_when_both_sides_confirmed_them,
     readers_link_and_unlink_providers_on_their_account_page,
     an_oauth2_service_signs_in_through_its_user_record,
+    a_reader_signs_in_from_the_reply_form_and_comments_under_their_name,
 );
 
 const ID: &str = "testid";
@@ -498,4 +500,90 @@ async fn an_oauth2_service_signs_in_through_its_user_record(backend: TestBackend
         !t.store.accounts().email_verified(octo.id).await.unwrap(),
         "an address the service does not vouch for stays unconfirmed"
     );
+}
+
+async fn a_reader_signs_in_from_the_reply_form_and_comments_under_their_name(backend: TestBackend) {
+    let (t, mut provider) = spawn(backend).await;
+    encore_app::testing::check_comments_locally(&t.app, &t.site.base_url).await;
+    crate::support::PostBuilder::new(&t.site, &t.author, "Rocky IV")
+        .publish(&t.app)
+        .await;
+    let home = t.page("/").await;
+    let path = crate::support::between(&home, "<h2 class=\"card-title\"><a href=\"", "\"")
+        .unwrap()
+        .to_owned();
+    provider.start(&callback_of(&t), &ana());
+
+    // The reply form offers the provider to a guest, and the sign-in comes back to the form.
+    let mut browser = t.browser("ana's browser");
+    let page = browser.get(&path).await.text().await.unwrap();
+    assert!(
+        page.contains("Have an account here or with Test ID?"),
+        "{page}"
+    );
+    let sign_in = format!("/account/login?next={path}%23respond");
+    assert!(page.contains(&format!("href=\"{sign_in}\"")), "{page}");
+    let sent = press(&mut browser, &format!("{path}#respond")).await;
+    let back = at_provider(&t, &mut provider, &sent).await;
+    let done = browser.get(&back).await;
+    assert_eq!(location(&done), format!("{path}#respond"));
+
+    // Signed in, the form asks only for words, and the comment carries the provider's name.
+    let page = browser.get(&path).await.text().await.unwrap();
+    assert!(page.contains("Commenting as Ana María."), "{page}");
+    assert!(!page.contains("id=\"field-email\""), "{page}");
+    let post = crate::support::between(&page, "name=\"post\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let csrf = crate::support::between(&page, "name=\"csrf\" value=\"", "\"")
+        .unwrap()
+        .to_owned();
+    let answer = browser
+        .post(
+            "/comments",
+            &[
+                ("post", post.as_str()),
+                ("csrf", csrf.as_str()),
+                (
+                    "comment",
+                    "I signed in with my Test ID to say: what a soundtrack.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    // Her first comment waits for a moderator, like anyone's; approved, it is hers by name.
+    assert_eq!(location(&answer), format!("{path}?held=1#respond"));
+    let account = t
+        .store
+        .accounts()
+        .by_username("ana-mar-a")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut admin = t
+        .signed_in_as("boss", encore_core::roles::Role::Administrator)
+        .await;
+    let queue = admin.get("/admin/comments").await.text().await.unwrap();
+    assert!(queue.contains("Ana María"), "{queue}");
+    let desk_csrf = csrf_of(&queue);
+    let done = admin
+        .post(
+            "/admin/comments",
+            &[("csrf", desk_csrf.as_str()), ("only", "1:approve")],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let page = t.page(&path).await;
+    assert!(page.contains("1 Response to “Rocky IV”"), "{page}");
+    assert!(page.contains("Ana María"), "{page}");
+    assert!(page.contains("what a soundtrack"), "{page}");
+    let stored = t
+        .store
+        .comments()
+        .ownership(t.site.id, encore_core::ids::CommentId(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.account, Some(account.id));
 }

@@ -38,6 +38,8 @@ pub struct SettingsForm {
     comment_order: String,
     close_after_days: String,
     guest_likes: String,
+    gravatars: String,
+    comment_images: String,
     /// Present when the form has the discussion fields (a form without them leaves them be).
     discussion: String,
 }
@@ -110,6 +112,8 @@ pub async fn show(
         .into(),
         close_after_days: site.discussion.close_after_days.to_string(),
         guest_likes: if site.discussion.guest_likes { "1" } else { "" }.into(),
+        gravatars: if site.discussion.gravatars { "1" } else { "" }.into(),
+        comment_images: if site.discussion.images { "1" } else { "" }.into(),
         discussion: "1".into(),
     };
     page(
@@ -149,6 +153,8 @@ pub async fn save(
             newest_first: form.comment_order == "newest",
             close_after_days: form.close_after_days.trim().parse().unwrap_or(u32::MAX),
             guest_likes: !form.guest_likes.is_empty(),
+            gravatars: !form.gravatars.is_empty(),
+            images: !form.comment_images.is_empty(),
         }),
         ..SiteSettings::default()
     };
