@@ -114,12 +114,7 @@ pub async fn submit_comment(
             )
         }
     };
-    let byline = Byline {
-        name: author_name.clone(),
-        email: author_email.clone(),
-        website: author_url.clone(),
-        writer_key: client.writer_key.clone(),
-    };
+
     let values = CommentValues {
         blog: site.base_url.clone(),
         user_ip: client.ip.map(|ip| ip.to_string()).unwrap_or_default(),
@@ -155,6 +150,15 @@ pub async fn submit_comment(
             post_path: post.path,
         });
     }
+    let byline = Byline {
+        name: values.comment_author.clone(),
+        email: values.comment_author_email.clone(),
+        website: values.comment_author_url.clone(),
+        writer_key: client.writer_key,
+        check_values: serde_json::to_string(&values)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        check_guid: checked.guid.clone(),
+    };
     let mut tx = app.store().begin().await?;
     let status = placement(&mut tx, site.id, &comment.author, verdict).await?;
     let id = tx
@@ -168,8 +172,6 @@ pub async fn submit_comment(
             now,
         )
         .await?;
-    let kept = serde_json::to_string(&values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.comments().keep_check(id, &kept, &checked.guid).await?;
     tx.comments()
         .record(id, account, verdict.event(), &checked.detail, now)
         .await?;
@@ -401,6 +403,7 @@ pub async fn import_comment(
         email: email.clone(),
         website: website.clone(),
         writer_key: String::new(),
+        ..Byline::default()
     };
     let mut tx = app.store().begin().await?;
     let id = tx

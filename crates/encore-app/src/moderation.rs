@@ -232,6 +232,7 @@ pub async fn reply_at_desk(
         email,
         website: profile.website,
         writer_key: String::new(),
+        ..Byline::default()
     };
     let id = tx
         .comments()

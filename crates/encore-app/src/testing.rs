@@ -202,6 +202,20 @@ fn spawn_listening(
     what: &str,
     ready: Option<&str>,
 ) -> std::process::Child {
+    match try_spawn_listening(command, port, what, ready, 90) {
+        Ok(child) => child,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+/// Like [`spawn_listening`], waiting `seconds`; what went wrong, if it did not listen.
+fn try_spawn_listening(
+    command: &mut std::process::Command,
+    port: u16,
+    what: &str,
+    ready: Option<&str>,
+    seconds: u64,
+) -> Result<std::process::Child, String> {
     let out = tempfile::tempfile().unwrap();
     let log = tempfile::tempfile().unwrap();
     let mut child = command
@@ -211,10 +225,10 @@ fn spawn_listening(
         .unwrap();
     let printed = || format!("{}{}", read_all(&out), read_all(&log));
     let started = std::time::Instant::now();
-    while started.elapsed() < std::time::Duration::from_secs(90) {
+    while started.elapsed() < std::time::Duration::from_secs(seconds) {
         let said = ready.is_none_or(|line| read_all(&out).contains(line));
         if said && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return child;
+            return Ok(child);
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!(
@@ -226,10 +240,10 @@ fn spawn_listening(
     }
     let _ = child.kill();
     let _ = child.wait();
-    panic!(
-        "{what} did not listen on port {port} within 90 s: {}",
+    Err(format!(
+        "{what} did not listen on port {port} within {seconds} s: {}",
         printed()
-    );
+    ))
 }
 
 /// Everything written to `file` from its start.
@@ -311,12 +325,28 @@ impl OidcProvider {
             .env("CLIENT_SECRET", OIDC_CLIENT_SECRET)
             .env("REDIRECT_URIS", redirect_uris.join(","))
             .env("ACCOUNT", claims);
-        self.child = Some(spawn_listening(
-            &mut command,
-            self.port,
-            "the OpenID Connect provider",
-            Some(&format!("listening on {}", self.port)),
-        ));
+        // Now and then, on a loaded machine, Node.js stalls for minutes before its first key is
+        // made (seen in CI only, between "loaded" and "signing key made"); a fresh process does
+        // not, so a stalled one is replaced.
+        let ready = format!("listening on {}", self.port);
+        let mut tries = Vec::new();
+        self.child = None;
+        for _ in 0..3 {
+            match try_spawn_listening(
+                &mut command,
+                self.port,
+                "the OpenID Connect provider",
+                Some(&ready),
+                40,
+            ) {
+                Ok(child) => {
+                    self.child = Some(child);
+                    break;
+                }
+                Err(why) => tries.push(why),
+            }
+        }
+        assert!(self.child.is_some(), "{}", tries.join("\n"));
         self.cookies.clear();
     }
 

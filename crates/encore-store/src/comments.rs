@@ -53,7 +53,7 @@ pub struct Comment {
 
 /// Who wrote a comment, as it was when they wrote it (an account's name and address are kept
 /// too, so that the comment still reads if the account goes).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Byline {
     /// The name shown.
     pub name: String,
@@ -63,6 +63,11 @@ pub struct Byline {
     pub website: String,
     /// For a guest, the hash of their browser's writer cookie (empty: none).
     pub writer_key: String,
+    /// What the spam check was sent about the comment (JSON; empty: not checked), kept for
+    /// reports to the checker.
+    pub check_values: String,
+    /// The guid the check answered with, or empty.
+    pub check_guid: String,
 }
 
 /// Who may still change a comment, and whether they may.
@@ -589,8 +594,9 @@ impl CommentsTx<'_> {
             Commenter::Guest { .. } => None,
         };
         const INSERT: &str = "INSERT INTO comments (site_id, post_id, parent_id, thread_id, path, depth, status, \
-             account_id, author_name, author_email, author_url, body, body_html, created_at, updated_at, writer_key) \
-             VALUES ($1, $2, $3, 0, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id";
+             account_id, author_name, author_email, author_url, body, body_html, created_at, updated_at, writer_key, \
+             check_values, check_guid) \
+             VALUES ($1, $2, $3, 0, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id";
         let depth = parent.as_ref().map_or(0, |p| p.depth + 1);
         let id: i64 = in_tx!(self.tx, |conn| sqlx::query_scalar(INSERT)
             .bind(site.0)
@@ -606,6 +612,8 @@ impl CommentsTx<'_> {
             .bind(&comment.body_html)
             .bind(now)
             .bind(&byline.writer_key)
+            .bind(&byline.check_values)
+            .bind(&byline.check_guid)
             .fetch_one(&mut *conn)
             .await)
         .map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;
@@ -622,7 +630,15 @@ impl CommentsTx<'_> {
             .await
             .map(|_| ()))?;
         if status == CommentStatus::Approved {
-            self.recount(site, comment.post).await?;
+            // One more: counting them all again would cost more the longer the conversation.
+            const COUNT: &str =
+                "UPDATE posts SET comment_count = comment_count + 1 WHERE site_id = $1 AND id = $2";
+            in_tx!(self.tx, |conn| sqlx::query(COUNT)
+                .bind(site.0)
+                .bind(comment.post.0)
+                .execute(&mut *conn)
+                .await
+                .map(|_| ()))?;
         }
         Ok(CommentId(id))
     }

@@ -212,6 +212,7 @@ async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
                 email: format!("{name}@example.org"),
                 website: String::new(),
                 writer_key: String::new(),
+                ..encore_store::comments::Byline::default()
             };
             let mut tx = w.t.store.begin().await.unwrap();
             let id = tx
