@@ -17,7 +17,10 @@ use encore_core::{
     site::Site,
 };
 use encore_spam::{client::Outcome, params::CommentValues};
-use encore_store::{StoreError, comments::Byline};
+use encore_store::{
+    StoreError,
+    comments::{Byline, Entry, Filing},
+};
 use std::net::IpAddr;
 
 /// The name of the comment form's honeypot field: hidden from people, filled in by bots.
@@ -159,27 +162,34 @@ pub async fn submit_comment(
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         check_guid: checked.guid.clone(),
     };
+    let status = placement(app, site.id, &comment.author, verdict).await?;
+    let mut history = vec![Entry {
+        actor: account,
+        what: verdict.event(),
+        detail: &checked.detail,
+    }];
+    if status == CommentStatus::Pending && verdict == Verdict::Ham {
+        history.push(Entry {
+            actor: None,
+            what: "held",
+            detail: FIRST_COMMENT_HELD,
+        });
+    }
     let mut tx = app.store().begin().await?;
-    let status = placement(&mut tx, site.id, &comment.author, verdict).await?;
     let id = tx
         .comments()
         .insert(
             site.id,
             &comment,
             &byline,
-            status,
-            site.discussion.depth,
-            now,
+            &Filing {
+                status,
+                max_depth: site.discussion.depth,
+                at: now,
+                history: &history,
+            },
         )
         .await?;
-    tx.comments()
-        .record(id, account, verdict.event(), &checked.detail, now)
-        .await?;
-    if status == CommentStatus::Pending && verdict == Verdict::Ham {
-        tx.comments()
-            .record(id, None, "held", FIRST_COMMENT_HELD, now)
-            .await?;
-    }
     if verdict == Verdict::Unchecked {
         // Checked again by the worker, with pauses growing while the checker is away.
         tx.jobs()
@@ -276,8 +286,10 @@ const FIRST_COMMENT_HELD: &str = "a first comment waits for a moderator";
 
 /// Where a comment goes on `verdict`: spam to the spam folder; a comment that could not be
 /// checked waits; a checked one publishes when its writer has had one approved before.
+/// Where a checked comment goes. Whether its writer is known is read before the comment's
+/// transaction: two first comments of one writer at the same instant may both wait.
 async fn placement(
-    tx: &mut encore_store::Tx,
+    app: &App,
     site: SiteId,
     author: &Commenter,
     verdict: Verdict,
@@ -285,7 +297,9 @@ async fn placement(
     Ok(match verdict {
         Verdict::Spam | Verdict::Discard => CommentStatus::Spam,
         Verdict::Unchecked => CommentStatus::Pending,
-        Verdict::Ham if tx.comments().known_writer(site, author).await? => CommentStatus::Approved,
+        Verdict::Ham if app.store().comments().known_writer(site, author).await? => {
+            CommentStatus::Approved
+        }
         Verdict::Ham => CommentStatus::Pending,
     })
 }
@@ -322,11 +336,6 @@ pub(crate) async fn recheck(app: &App, payload: &str) -> std::result::Result<(),
     let site = SiteId(record.site_id);
     let now = app.clock().now();
     let run = async {
-        let mut tx = store.begin().await?;
-        let comment = tx.comments().status(site, id).await?;
-        if comment != Some(CommentStatus::Pending) {
-            return Ok(Change::default());
-        }
         let author = store
             .comments()
             .get(site, id)
@@ -340,7 +349,12 @@ pub(crate) async fn recheck(app: &App, payload: &str) -> std::result::Result<(),
                 },
             })
             .ok_or(AppError::NotFound("comment"))?;
-        let status = placement(&mut tx, site, &author, checked.verdict).await?;
+        let status = placement(app, site, &author, checked.verdict).await?;
+        let mut tx = store.begin().await?;
+        let comment = tx.comments().status(site, id).await?;
+        if comment != Some(CommentStatus::Pending) {
+            return Ok(Change::default());
+        }
         tx.comments()
             .keep_check(id, &record.check_values, &checked.guid)
             .await?;
@@ -412,18 +426,16 @@ pub async fn import_comment(
             site,
             &new,
             &byline,
-            comment.status,
-            DEFAULT_DEPTH,
-            comment.at,
-        )
-        .await?;
-    tx.comments()
-        .record(
-            id,
-            None,
-            "imported",
-            comment.status.as_str(),
-            app.clock().now(),
+            &Filing {
+                status: comment.status,
+                max_depth: DEFAULT_DEPTH,
+                at: comment.at,
+                history: &[Entry {
+                    actor: None,
+                    what: "imported",
+                    detail: comment.status.as_str(),
+                }],
+            },
         )
         .await?;
     let change = if comment.status == CommentStatus::Approved {

@@ -15,7 +15,7 @@ use encore_core::{
     roles::Capability,
 };
 use encore_spam::{client::Ack, params::CommentValues};
-use encore_store::comments::Byline;
+use encore_store::comments::{Byline, Entry, Filing};
 use std::str::FromStr;
 
 /// How many comments one bulk action may touch.
@@ -240,13 +240,17 @@ pub async fn reply_at_desk(
             site,
             &reply,
             &byline,
-            CommentStatus::Approved,
-            DEFAULT_DEPTH,
-            now,
+            &Filing {
+                status: CommentStatus::Approved,
+                max_depth: DEFAULT_DEPTH,
+                at: now,
+                history: &[Entry {
+                    actor: Some(account),
+                    what: "written at the desk",
+                    detail: "",
+                }],
+            },
         )
-        .await?;
-    tx.comments()
-        .record(id, Some(account), "written at the desk", "", now)
         .await?;
     app.commit(tx, Change::on(site, [Topic::Post(post)]))
         .await?;

@@ -254,6 +254,16 @@ impl Service {
         self.inner.store.spam().prune_checks(before).await
     }
 
+    /// Trains the engine's base model now, on a blocking thread, instead of on the first check:
+    /// a server that takes comments starts this, so its first commenters do not wait for the
+    /// training (a second or more on a small machine), nor do the checks queued behind them.
+    pub fn prepare_in_background(&self) {
+        let engine = self.inner.engine.clone();
+        tokio::task::spawn_blocking(move || {
+            engine.base();
+        });
+    }
+
     /// Runs [`Service::run_flusher`] in a task until [`Flusher::stop`].
     pub fn spawn_flusher(&self) -> Flusher {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);

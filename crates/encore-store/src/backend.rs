@@ -121,7 +121,9 @@ pub(crate) async fn connect(url: &str, pool: &PoolOptions) -> Result<Db, StoreEr
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(pool.acquire_timeout)
-                .connect_with(base.clone())
+                // Each use case in a batch writes under a savepoint of its own (see `group`);
+                // their undo copies stay in memory rather than spill to a temporary file.
+                .connect_with(base.clone().pragma("temp_store", "memory"))
                 .await?;
             let quick = Arc::new(QuickReaders::new(
                 base.get_filename(),
@@ -216,7 +218,7 @@ macro_rules! in_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match &mut $tx.conn {
             $crate::backend::TxConn::Sqlite(t) => {
-                let $conn: &mut sqlx::SqliteConnection = t.conn();
+                let $conn: &mut sqlx::SqliteConnection = t.conn().await?;
                 $body
             }
             $crate::backend::TxConn::Postgres(t) => {
@@ -232,7 +234,7 @@ macro_rules! in_tx_split {
     ($tx:expr, sqlite: |$sc:ident| $sbody:expr, postgres: |$pc:ident| $pbody:expr $(,)?) => {
         match &mut $tx.conn {
             $crate::backend::TxConn::Sqlite(t) => {
-                let $sc: &mut sqlx::SqliteConnection = t.conn();
+                let $sc: &mut sqlx::SqliteConnection = t.conn().await?;
                 $sbody
             }
             $crate::backend::TxConn::Postgres(t) => {

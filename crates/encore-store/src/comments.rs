@@ -70,6 +70,64 @@ pub struct Byline {
     pub check_guid: String,
 }
 
+/// How a new comment is filed: its status, how deep replies may nest, when, and the first
+/// entries of its history.
+#[derive(Debug, Clone, Copy)]
+pub struct Filing<'a> {
+    /// Where it goes.
+    pub status: CommentStatus,
+    /// The site's nesting limit.
+    pub max_depth: u32,
+    /// When it was written.
+    pub at: DateTime<Utc>,
+    /// What its history starts with.
+    pub history: &'a [Entry<'a>],
+}
+
+/// An entry of a comment's history.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// Who did it (`None`: the writer as a guest, or the system).
+    pub actor: Option<AccountId>,
+    /// What happened.
+    pub what: &'a str,
+    /// Why, or more about it.
+    pub detail: &'a str,
+}
+
+const INSERT: &str = "INSERT INTO comments (site_id, post_id, parent_id, thread_id, path, depth, status, \
+     account_id, author_name, author_email, author_url, body, body_html, created_at, updated_at, writer_key, \
+     check_values, check_guid) \
+     VALUES ($1, $2, $3, 0, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id";
+
+const COUNT_ONE_MORE: &str =
+    "UPDATE posts SET comment_count = comment_count + 1 WHERE site_id = $1 AND id = $2";
+
+/// [`INSERT`] with its place in the thread (under thread `$16` after path `$17`, or a thread of
+/// its own), the post's count, and up to two entries of history (`$18`–`$20`, `$21`–`$23`; an
+/// entry without `what` is none), as one script: each `$N` means the same value in every
+/// statement. The id is the one `AUTOINCREMENT` would give (one past the highest ever given,
+/// which `sqlite_sequence` keeps), taken here so that the path, which holds it, is written with
+/// the row rather than by a second statement. `last_insert_rowid()` is the comment's id until
+/// the history is written; the history reads it once, materialised, as its own rows change it.
+macro_rules! insert_on_sqlite {
+    () => {
+        "\
+INSERT INTO comments (id, site_id, post_id, parent_id, thread_id, path, depth, status, account_id, author_name, \
+    author_email, author_url, body, body_html, created_at, updated_at, writer_key, check_values, check_guid) \
+    SELECT n.id, $1, $2, $3, COALESCE($16, n.id), COALESCE($17 || '.', '') || printf('%019d', n.id), $4, $5, $6, \
+        $7, $8, $9, $10, $11, $12, $12, $13, $14, $15 \
+    FROM (SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'comments'), 0) + 1 AS id) n;
+UPDATE posts SET comment_count = comment_count + 1 WHERE site_id = $1 AND id = $2 AND $5 = 'approved';
+SELECT last_insert_rowid();
+WITH c (id) AS MATERIALIZED (SELECT last_insert_rowid()) \
+    INSERT INTO comment_events (comment_id, happened_at, actor_id, what, detail) \
+    SELECT c.id, $12, e.column1, e.column2, e.column3 FROM c, (VALUES ($18, $19, $20), ($21, $22, $23)) e \
+    WHERE e.column2 IS NOT NULL"
+    };
+}
+const INSERT_ON_SQLITE: &str = insert_on_sqlite!();
+
 /// Who may still change a comment, and whether they may.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ownership {
@@ -232,6 +290,34 @@ fn path_step(id: i64) -> String {
 }
 
 impl Comments<'_> {
+    /// Whether this writer (an account, or a guest's address) has had a comment approved on the
+    /// site before.
+    pub async fn known_writer(&self, site: SiteId, author: &Commenter) -> Result<bool> {
+        const BY_ACCOUNT: &str = "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND account_id = $2 \
+                                  AND status = 'approved')";
+        const BY_EMAIL: &str = "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND account_id IS NULL \
+                                AND author_email = $2 AND status = 'approved')";
+        let (sql, who): (&str, rusqlite::types::Value) = match author {
+            Commenter::Account(id) => (BY_ACCOUNT, id.0.into()),
+            Commenter::Guest { email, .. } => (BY_EMAIL, email.clone().into()),
+        };
+        read_quick!(self.store,
+            sqlite: |conn| conn
+                .prepare_cached(sql)?
+                .query_row(rusqlite::params![site.0, who], |row| row.get(0)),
+            postgres: |pool| {
+                let query = sqlx::query_scalar(sql).bind(site.0);
+                match author {
+                    Commenter::Account(id) => query.bind(id.0),
+                    Commenter::Guest { email, .. } => query.bind(email),
+                }
+                .fetch_one(pool)
+                .await
+                .map_err(StoreError::from)
+            },
+        )
+    }
+
     /// A page of `post`'s threads, oldest first (newest first when `newest_first`), `per_page`
     /// threads at most, starting with the thread whose first comment is `from` (the first thread
     /// when `None`). Each thread comes whole, in reading order: its approved comments, and those
@@ -567,24 +653,25 @@ impl Comments<'_> {
 }
 
 impl CommentsTx<'_> {
-    /// Stores a comment under a public post of `site` with `status`, in its thread, and counts it
-    /// on the post when approved. A reply deeper than `max_depth` attaches to the deepest
-    /// comment allowed above it. Fails with `MissingReference` when the comment it answers is not
-    /// an approved comment of the same post.
+    /// Stores a comment under a public post of `site` as `filing` says, in its thread, with the
+    /// first entries of its history, and counts it on the post when approved. A reply deeper than
+    /// the filing's depth attaches to the deepest comment allowed above it. Fails with
+    /// `MissingReference` when the comment it answers is not an approved comment of the same post.
+    ///
+    /// On SQLite every statement after the parent's lookup goes to the database in one message
+    /// (see [`crate::quick`] for what each message costs there); on PostgreSQL one by one.
     pub async fn insert(
         &mut self,
         site: SiteId,
         comment: &NewComment,
         byline: &Byline,
-        status: CommentStatus,
-        max_depth: u32,
-        now: DateTime<Utc>,
+        filing: &Filing<'_>,
     ) -> Result<CommentId> {
         // The parent and its ancestors, nearest first: a reply past the depth limit goes under
         // the ancestor at the limit.
         let parent = match comment.parent {
             Some(parent) => {
-                self.placement(site, comment.post, parent, max_depth)
+                self.placement(site, comment.post, parent, filing.max_depth)
                     .await?
             }
             None => None,
@@ -593,54 +680,101 @@ impl CommentsTx<'_> {
             Commenter::Account(id) => Some(id.0),
             Commenter::Guest { .. } => None,
         };
-        const INSERT: &str = "INSERT INTO comments (site_id, post_id, parent_id, thread_id, path, depth, status, \
-             account_id, author_name, author_email, author_url, body, body_html, created_at, updated_at, writer_key, \
-             check_values, check_guid) \
-             VALUES ($1, $2, $3, 0, '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id";
         let depth = parent.as_ref().map_or(0, |p| p.depth + 1);
-        let id: i64 = in_tx!(self.tx, |conn| sqlx::query_scalar(INSERT)
-            .bind(site.0)
-            .bind(comment.post.0)
-            .bind(parent.as_ref().map(|p| p.id))
-            .bind(depth)
-            .bind(status.as_str())
-            .bind(account)
-            .bind(&byline.name)
-            .bind(&byline.email)
-            .bind(&byline.website)
-            .bind(&comment.body)
-            .bind(&comment.body_html)
-            .bind(now)
-            .bind(&byline.writer_key)
-            .bind(&byline.check_values)
-            .bind(&byline.check_guid)
-            .fetch_one(&mut *conn)
-            .await)
-        .map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;
-        let (thread, path) = match &parent {
-            Some(p) => (p.thread, format!("{}.{}", p.path, path_step(id))),
-            None => (id, path_step(id)),
+        let status = filing.status;
+        let id = match &mut self.tx.conn {
+            crate::backend::TxConn::Sqlite(t) => {
+                // The two entries of history a use case writes at most go with the comment; more
+                // follow one by one.
+                let entry = |i: usize| filing.history.get(i);
+                let (sql, conn) = t.script(
+                    INSERT_ON_SQLITE,
+                    concat!("SAVEPOINT encore_use_case;\n", insert_on_sqlite!()),
+                );
+                let rows: std::result::Result<Vec<i64>, sqlx::Error> = sqlx::query_scalar(sql)
+                    .bind(site.0)
+                    .bind(comment.post.0)
+                    .bind(parent.as_ref().map(|p| p.id))
+                    .bind(depth)
+                    .bind(status.as_str())
+                    .bind(account)
+                    .bind(&byline.name)
+                    .bind(&byline.email)
+                    .bind(&byline.website)
+                    .bind(&comment.body)
+                    .bind(&comment.body_html)
+                    .bind(filing.at)
+                    .bind(&byline.writer_key)
+                    .bind(&byline.check_values)
+                    .bind(&byline.check_guid)
+                    .bind(parent.as_ref().map(|p| p.thread))
+                    .bind(parent.as_ref().map(|p| p.path.as_str()))
+                    .bind(entry(0).and_then(|e| e.actor).map(|a| a.0))
+                    .bind(entry(0).map(|e| e.what))
+                    .bind(entry(0).map(|e| e.detail))
+                    .bind(entry(1).and_then(|e| e.actor).map(|a| a.0))
+                    .bind(entry(1).map(|e| e.what))
+                    .bind(entry(1).map(|e| e.detail))
+                    .fetch_all(&mut *conn)
+                    .await;
+                t.script_ended(&rows);
+                let rows =
+                    rows.map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;
+                rows.first().copied().ok_or_else(|| {
+                    StoreError::Corrupt("a comment was stored without an id".into())
+                })?
+            }
+            crate::backend::TxConn::Postgres(conn) => {
+                let id: i64 = sqlx::query_scalar(INSERT)
+                    .bind(site.0)
+                    .bind(comment.post.0)
+                    .bind(parent.as_ref().map(|p| p.id))
+                    .bind(depth)
+                    .bind(status.as_str())
+                    .bind(account)
+                    .bind(&byline.name)
+                    .bind(&byline.email)
+                    .bind(&byline.website)
+                    .bind(&comment.body)
+                    .bind(&comment.body_html)
+                    .bind(filing.at)
+                    .bind(&byline.writer_key)
+                    .bind(&byline.check_values)
+                    .bind(&byline.check_guid)
+                    .fetch_one(&mut **conn)
+                    .await
+                    .map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;
+                let (thread, path) = match &parent {
+                    Some(p) => (p.thread, format!("{}.{}", p.path, path_step(id))),
+                    None => (id, path_step(id)),
+                };
+                sqlx::query("UPDATE comments SET thread_id = $1, path = $2 WHERE id = $3")
+                    .bind(thread)
+                    .bind(&path)
+                    .bind(id)
+                    .execute(&mut **conn)
+                    .await?;
+                if status == CommentStatus::Approved {
+                    // One more: counting them all again would cost more the longer the conversation.
+                    sqlx::query(COUNT_ONE_MORE)
+                        .bind(site.0)
+                        .bind(comment.post.0)
+                        .execute(&mut **conn)
+                        .await?;
+                }
+                id
+            }
         };
-        const PLACE: &str = "UPDATE comments SET thread_id = $1, path = $2 WHERE id = $3";
-        in_tx!(self.tx, |conn| sqlx::query(PLACE)
-            .bind(thread)
-            .bind(&path)
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ()))?;
-        if status == CommentStatus::Approved {
-            // One more: counting them all again would cost more the longer the conversation.
-            const COUNT: &str =
-                "UPDATE posts SET comment_count = comment_count + 1 WHERE site_id = $1 AND id = $2";
-            in_tx!(self.tx, |conn| sqlx::query(COUNT)
-                .bind(site.0)
-                .bind(comment.post.0)
-                .execute(&mut *conn)
-                .await
-                .map(|_| ()))?;
+        let id = CommentId(id);
+        let written_with_it = match self.tx.conn {
+            crate::backend::TxConn::Sqlite(_) => 2,
+            crate::backend::TxConn::Postgres(_) => 0,
+        };
+        for entry in filing.history.iter().skip(written_with_it) {
+            self.record(id, entry.actor, entry.what, entry.detail, filing.at)
+                .await?;
         }
-        Ok(CommentId(id))
+        Ok(id)
     }
 
     /// Where a reply to `parent` goes: under `parent` itself, or, when that would be deeper than
@@ -733,28 +867,6 @@ impl CommentsTx<'_> {
             .await
             .map(|_| ()))?;
         Ok(())
-    }
-
-    /// Whether this writer (an account, or a guest's address) has had a comment approved on the
-    /// site before.
-    pub async fn known_writer(&mut self, site: SiteId, author: &Commenter) -> Result<bool> {
-        const BY_ACCOUNT: &str = "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND account_id = $2 \
-                                  AND status = 'approved')";
-        const BY_EMAIL: &str = "SELECT EXISTS (SELECT 1 FROM comments WHERE site_id = $1 AND account_id IS NULL \
-                                AND author_email = $2 AND status = 'approved')";
-        let known: bool = match author {
-            Commenter::Account(id) => in_tx!(self.tx, |conn| sqlx::query_scalar(BY_ACCOUNT)
-                .bind(site.0)
-                .bind(id.0)
-                .fetch_one(&mut *conn)
-                .await)?,
-            Commenter::Guest { email, .. } => in_tx!(self.tx, |conn| sqlx::query_scalar(BY_EMAIL)
-                .bind(site.0)
-                .bind(email)
-                .fetch_one(&mut *conn)
-                .await)?,
-        };
-        Ok(known)
     }
 
     /// Keeps what the spam check of comment `id` was sent (JSON) and the guid it answered with.

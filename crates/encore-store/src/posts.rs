@@ -1107,12 +1107,31 @@ impl Posts<'_> {
             Option<DateTime<Utc>>,
             DateTime<Utc>,
             bool,
-        )> = read!(self.store, |pool| sqlx::query_as(SQL)
-            .bind(site.0)
-            .bind(id.0)
-            .bind(now)
-            .fetch_optional(pool)
-            .await)?;
+        )> = read_quick!(self.store,
+            sqlite: |conn| conn
+                .prepare_cached(SQL)?
+                .query_row(
+                    rusqlite::named_params! { "$1": site.0, "$2": id.0, "$3": quick::time_param(now) },
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            quick::maybe_time_column(r, 3)?,
+                            quick::time_column(r, 4)?,
+                            r.get(5)?,
+                        ))
+                    },
+                )
+                .optional(),
+            postgres: |pool| sqlx::query_as(SQL)
+                .bind(site.0)
+                .bind(id.0)
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(StoreError::from),
+        )?;
         row.map(
             |(kind, slug, title, published_at, updated_at, comments_open)| {
                 let kind: PostKind = kind.parse().map_err(corrupt)?;

@@ -20,6 +20,7 @@ encore_store::backend_tests!(
     spam_goes_to_its_folder_and_unchecked_comments_wait,
     replies_nest_to_the_limit_and_threads_page,
     bad_comments_are_refused_with_every_problem,
+    comments_written_at_once_stand_or_fall_alone,
 );
 
 struct World {
@@ -221,9 +222,12 @@ async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
                     w.site.id,
                     &comment,
                     &byline,
-                    CommentStatus::Approved,
-                    3,
-                    fixtures::now(),
+                    &encore_store::comments::Filing {
+                        status: CommentStatus::Approved,
+                        max_depth: 3,
+                        at: fixtures::now(),
+                        history: &[],
+                    },
                 )
                 .await
                 .unwrap();
@@ -315,4 +319,92 @@ async fn bad_comments_are_refused_with_every_problem(backend: TestBackend) {
         "{missing:?}"
     );
     assert_eq!(count(&w).await, 0);
+}
+
+/// Comments stored by many writers at once (on SQLite they share a batch and a sync; a comment's
+/// statements go as one script): each is kept, with its history, exactly when its commit said so,
+/// whatever its neighbours did — gave up before committing, or failed part way.
+async fn comments_written_at_once_stand_or_fall_alone(backend: TestBackend) {
+    let w = Arc::new(world(backend, false).await);
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let w = w.clone();
+        tasks.push(tokio::spawn(async move {
+            let name = format!("Writer{i}");
+            let mut f = form(
+                w.post,
+                &name,
+                &format!("{name} has a thought on the score."),
+            );
+            if i % 7 == 3 {
+                f.post = PostId(999_999); // gone: the insert fails
+            }
+            let comment = f
+                .validate(None, encore_core::comment::Images::Linked)
+                .unwrap();
+            let byline = encore_store::comments::Byline {
+                name: name.clone(),
+                email: format!("{i}@example.org"),
+                ..encore_store::comments::Byline::default()
+            };
+            let history = [
+                encore_store::comments::Entry {
+                    actor: None,
+                    what: "checked: not spam",
+                    detail: "",
+                },
+                encore_store::comments::Entry {
+                    actor: None,
+                    what: "approved",
+                    detail: "by the test",
+                },
+            ];
+            let mut tx = w.t.store.begin().await.unwrap();
+            let written = tx
+                .comments()
+                .insert(
+                    w.site.id,
+                    &comment,
+                    &byline,
+                    &encore_store::comments::Filing {
+                        status: CommentStatus::Approved,
+                        max_depth: 5,
+                        at: fixtures::now(),
+                        history: &history,
+                    },
+                )
+                .await;
+            match written {
+                Ok(_) if i % 5 == 0 => None, // gives up: dropped, not committed
+                Ok(id) => tx.commit().await.is_ok().then_some(id),
+                Err(_) => None,
+            }
+        }));
+    }
+    let mut kept = Vec::new();
+    for task in tasks {
+        kept.extend(task.await.unwrap());
+    }
+    assert!(kept.len() >= 5, "{kept:?}");
+    for id in &kept {
+        let comment = w.t.store.comments().get(w.site.id, *id).await.unwrap();
+        assert!(comment.is_some(), "comment {id:?} was said to be kept");
+        let history = w.t.store.comments().history(*id).await.unwrap();
+        let what: Vec<_> = history.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(what, ["checked: not spam", "approved"], "{id:?}");
+    }
+    let counts = w.t.store.comments().counts(w.site.id).await.unwrap();
+    assert_eq!(
+        counts.approved,
+        kept.len() as i64,
+        "nothing else was stored"
+    );
+    // The post counts exactly those.
+    let page =
+        w.t.store
+            .comments()
+            .threads(w.site.id, w.post, None, 100, false)
+            .await
+            .unwrap();
+    assert_eq!(page.comments.len(), kept.len());
 }

@@ -62,6 +62,7 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let service =
         encore_spam::service::Service::new(store.clone(), cli::spam::service_options(&config));
     let flusher = service.spawn_flusher();
+    service.prepare_in_background();
     let key = comment_key(&service, &store).await?;
     app.use_spam_checker(encore_spam::client::Client::new(
         encore_spam::client::Endpoint::Local {
