@@ -682,6 +682,27 @@ impl CommentsTx<'_> {
         };
         let depth = parent.as_ref().map_or(0, |p| p.depth + 1);
         let status = filing.status;
+        // `$1`–`$15` of both backends' inserts.
+        macro_rules! row_binds {
+            ($query:expr) => {
+                $query
+                    .bind(site.0)
+                    .bind(comment.post.0)
+                    .bind(parent.as_ref().map(|p| p.id))
+                    .bind(depth)
+                    .bind(status.as_str())
+                    .bind(account)
+                    .bind(&byline.name)
+                    .bind(&byline.email)
+                    .bind(&byline.website)
+                    .bind(&comment.body)
+                    .bind(&comment.body_html)
+                    .bind(filing.at)
+                    .bind(&byline.writer_key)
+                    .bind(&byline.check_values)
+                    .bind(&byline.check_guid)
+            };
+        }
         let id = match &mut self.tx.conn {
             crate::backend::TxConn::Sqlite(t) => {
                 // The two entries of history a use case writes at most go with the comment; more
@@ -691,32 +712,18 @@ impl CommentsTx<'_> {
                     INSERT_ON_SQLITE,
                     concat!("SAVEPOINT encore_use_case;\n", insert_on_sqlite!()),
                 );
-                let rows: std::result::Result<Vec<i64>, sqlx::Error> = sqlx::query_scalar(sql)
-                    .bind(site.0)
-                    .bind(comment.post.0)
-                    .bind(parent.as_ref().map(|p| p.id))
-                    .bind(depth)
-                    .bind(status.as_str())
-                    .bind(account)
-                    .bind(&byline.name)
-                    .bind(&byline.email)
-                    .bind(&byline.website)
-                    .bind(&comment.body)
-                    .bind(&comment.body_html)
-                    .bind(filing.at)
-                    .bind(&byline.writer_key)
-                    .bind(&byline.check_values)
-                    .bind(&byline.check_guid)
-                    .bind(parent.as_ref().map(|p| p.thread))
-                    .bind(parent.as_ref().map(|p| p.path.as_str()))
-                    .bind(entry(0).and_then(|e| e.actor).map(|a| a.0))
-                    .bind(entry(0).map(|e| e.what))
-                    .bind(entry(0).map(|e| e.detail))
-                    .bind(entry(1).and_then(|e| e.actor).map(|a| a.0))
-                    .bind(entry(1).map(|e| e.what))
-                    .bind(entry(1).map(|e| e.detail))
-                    .fetch_all(&mut *conn)
-                    .await;
+                let rows: std::result::Result<Vec<i64>, sqlx::Error> =
+                    row_binds!(sqlx::query_scalar(sql))
+                        .bind(parent.as_ref().map(|p| p.thread))
+                        .bind(parent.as_ref().map(|p| p.path.as_str()))
+                        .bind(entry(0).and_then(|e| e.actor).map(|a| a.0))
+                        .bind(entry(0).map(|e| e.what))
+                        .bind(entry(0).map(|e| e.detail))
+                        .bind(entry(1).and_then(|e| e.actor).map(|a| a.0))
+                        .bind(entry(1).map(|e| e.what))
+                        .bind(entry(1).map(|e| e.detail))
+                        .fetch_all(&mut *conn)
+                        .await;
                 t.script_ended(&rows);
                 let rows =
                     rows.map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;
@@ -725,22 +732,7 @@ impl CommentsTx<'_> {
                 })?
             }
             crate::backend::TxConn::Postgres(conn) => {
-                let id: i64 = sqlx::query_scalar(INSERT)
-                    .bind(site.0)
-                    .bind(comment.post.0)
-                    .bind(parent.as_ref().map(|p| p.id))
-                    .bind(depth)
-                    .bind(status.as_str())
-                    .bind(account)
-                    .bind(&byline.name)
-                    .bind(&byline.email)
-                    .bind(&byline.website)
-                    .bind(&comment.body)
-                    .bind(&comment.body_html)
-                    .bind(filing.at)
-                    .bind(&byline.writer_key)
-                    .bind(&byline.check_values)
-                    .bind(&byline.check_guid)
+                let id: i64 = row_binds!(sqlx::query_scalar(INSERT))
                     .fetch_one(&mut **conn)
                     .await
                     .map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;

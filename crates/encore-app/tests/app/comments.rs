@@ -205,34 +205,9 @@ async fn replies_nest_to_the_limit_and_threads_page(backend: TestBackend) {
         async move {
             let mut f = form(w.post, name, &format!("{name} says hello."));
             f.parent = parent;
-            let comment = f
-                .validate(None, encore_core::comment::Images::Linked)
-                .unwrap();
-            let byline = encore_store::comments::Byline {
-                name: name.into(),
-                email: format!("{name}@example.org"),
-                website: String::new(),
-                writer_key: String::new(),
-                ..encore_store::comments::Byline::default()
-            };
-            let mut tx = w.t.store.begin().await.unwrap();
-            let id = tx
-                .comments()
-                .insert(
-                    w.site.id,
-                    &comment,
-                    &byline,
-                    &encore_store::comments::Filing {
-                        status: CommentStatus::Approved,
-                        max_depth: 3,
-                        at: fixtures::now(),
-                        history: &[],
-                    },
-                )
-                .await
-                .unwrap();
+            let (tx, id) = store_directly(w, f, 3, &[]).await;
             tx.commit().await.unwrap();
-            id
+            id.unwrap()
         }
     };
     let a = approve(None, "a").await;
@@ -339,14 +314,6 @@ async fn comments_written_at_once_stand_or_fall_alone(backend: TestBackend) {
             if i % 7 == 3 {
                 f.post = PostId(999_999); // gone: the insert fails
             }
-            let comment = f
-                .validate(None, encore_core::comment::Images::Linked)
-                .unwrap();
-            let byline = encore_store::comments::Byline {
-                name: name.clone(),
-                email: format!("{i}@example.org"),
-                ..encore_store::comments::Byline::default()
-            };
             let history = [
                 encore_store::comments::Entry {
                     actor: None,
@@ -359,21 +326,7 @@ async fn comments_written_at_once_stand_or_fall_alone(backend: TestBackend) {
                     detail: "by the test",
                 },
             ];
-            let mut tx = w.t.store.begin().await.unwrap();
-            let written = tx
-                .comments()
-                .insert(
-                    w.site.id,
-                    &comment,
-                    &byline,
-                    &encore_store::comments::Filing {
-                        status: CommentStatus::Approved,
-                        max_depth: 5,
-                        at: fixtures::now(),
-                        history: &history,
-                    },
-                )
-                .await;
+            let (tx, written) = store_directly(&w, f, 5, &history).await;
             match written {
                 Ok(_) if i % 5 == 0 => None, // gives up: dropped, not committed
                 Ok(id) => tx.commit().await.is_ok().then_some(id),
@@ -407,4 +360,44 @@ async fn comments_written_at_once_stand_or_fall_alone(backend: TestBackend) {
             .await
             .unwrap();
     assert_eq!(page.comments.len(), kept.len());
+}
+
+/// Stores an approved comment straight through the store (no verdict, no announcement), with
+/// `history`; the transaction is left to the caller to commit or drop.
+async fn store_directly(
+    w: &World,
+    form: CommentForm,
+    max_depth: u32,
+    history: &[encore_store::comments::Entry<'_>],
+) -> (
+    encore_store::Tx,
+    Result<CommentId, encore_store::StoreError>,
+) {
+    let comment = form
+        .validate(None, encore_core::comment::Images::Linked)
+        .unwrap();
+    let encore_core::comment::Commenter::Guest { name, email, .. } = &comment.author else {
+        panic!("a guest's comment");
+    };
+    let byline = encore_store::comments::Byline {
+        name: name.clone(),
+        email: email.clone(),
+        ..encore_store::comments::Byline::default()
+    };
+    let mut tx = w.t.store.begin().await.unwrap();
+    let id = tx
+        .comments()
+        .insert(
+            w.site.id,
+            &comment,
+            &byline,
+            &encore_store::comments::Filing {
+                status: CommentStatus::Approved,
+                max_depth,
+                at: fixtures::now(),
+                history,
+            },
+        )
+        .await;
+    (tx, id)
 }

@@ -112,13 +112,7 @@ async fn a_first_sign_in_makes_a_subscriber_and_the_next_finds_it(backend: TestB
         page.contains("as ana@example.org"),
         "the linked provider is listed"
     );
-    let account = t
-        .store
-        .accounts()
-        .by_username("ana-mar-a")
-        .await
-        .unwrap()
-        .unwrap();
+    let account = anas_account(&t).await;
     assert_eq!(
         t.store
             .accounts()
@@ -554,13 +548,7 @@ async fn a_reader_signs_in_from_the_reply_form_and_comments_under_their_name(bac
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     // Her first comment waits for a moderator, like anyone's; approved, it is hers by name.
     assert_eq!(location(&answer), format!("{path}?held=1#respond"));
-    let account = t
-        .store
-        .accounts()
-        .by_username("ana-mar-a")
-        .await
-        .unwrap()
-        .unwrap();
+    let account = anas_account(&t).await;
     let mut admin = t
         .signed_in_as("boss", encore_core::roles::Role::Administrator)
         .await;
@@ -586,4 +574,14 @@ async fn a_reader_signs_in_from_the_reply_form_and_comments_under_their_name(bac
         .unwrap()
         .unwrap();
     assert_eq!(stored.account, Some(account.id));
+}
+
+/// The account Ana María's first social sign-in made.
+async fn anas_account(t: &TestApp) -> encore_core::account::Account {
+    t.store
+        .accounts()
+        .by_username("ana-mar-a")
+        .await
+        .unwrap()
+        .unwrap()
 }

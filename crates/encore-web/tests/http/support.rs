@@ -284,6 +284,11 @@ impl Browser<'_> {
         response
     }
 
+    /// The page at `path` as this browser gets it.
+    pub async fn page(&mut self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
     /// Sends a form as a browser on the site would (`Origin` the site's own).
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.post_from(&self.app.base.clone(), path, fields).await
