@@ -117,7 +117,6 @@ pub async fn submit_comment(
             )
         }
     };
-
     let values = CommentValues {
         blog: site.base_url.clone(),
         user_ip: client.ip.map(|ip| ip.to_string()).unwrap_or_default(),
@@ -285,9 +284,9 @@ async fn check(app: &App, values: &CommentValues) -> Checked {
 const FIRST_COMMENT_HELD: &str = "a first comment waits for a moderator";
 
 /// Where a comment goes on `verdict`: spam to the spam folder; a comment that could not be
-/// checked waits; a checked one publishes when its writer has had one approved before.
-/// Where a checked comment goes. Whether its writer is known is read before the comment's
-/// transaction: two first comments of one writer at the same instant may both wait.
+/// checked waits; a checked one publishes when its writer has had one approved before. Whether
+/// the writer is known is read before the comment's transaction: two first comments of one
+/// writer at the same instant may both wait.
 async fn placement(
     app: &App,
     site: SiteId,

@@ -706,14 +706,15 @@ impl CommentsTx<'_> {
                     .bind(&byline.check_guid)
             };
         }
-        let id = match &mut self.tx.conn {
+        // The comment's id, and how many entries of its history went with it.
+        let (id, written_with_it) = match &mut self.tx.conn {
             crate::backend::TxConn::Sqlite(t) => {
                 // The two entries of history a use case writes at most go with the comment; more
                 // follow one by one.
                 let entry = |i: usize| filing.history.get(i);
                 let (sql, conn) = t.script(
                     INSERT_ON_SQLITE,
-                    concat!("SAVEPOINT encore_use_case;\n", insert_on_sqlite!()),
+                    concat!(crate::group::savepoint!(), ";\n", insert_on_sqlite!()),
                 );
                 let rows: std::result::Result<Vec<i64>, sqlx::Error> =
                     row_binds!(sqlx::query_scalar(sql))
@@ -730,9 +731,10 @@ impl CommentsTx<'_> {
                 t.script_ended(&rows);
                 let rows =
                     rows.map_err(|e| crate::classify(e, "comment", "that post does not exist"))?;
-                rows.first().copied().ok_or_else(|| {
+                let id = rows.first().copied().ok_or_else(|| {
                     StoreError::Corrupt("a comment was stored without an id".into())
-                })?
+                })?;
+                (id, 2)
             }
             crate::backend::TxConn::Postgres(conn) => {
                 let id: i64 = row_binds!(sqlx::query_scalar(INSERT))
@@ -757,14 +759,10 @@ impl CommentsTx<'_> {
                         .execute(&mut **conn)
                         .await?;
                 }
-                id
+                (id, 0)
             }
         };
         let id = CommentId(id);
-        let written_with_it = match self.tx.conn {
-            crate::backend::TxConn::Sqlite(_) => 2,
-            crate::backend::TxConn::Postgres(_) => 0,
-        };
         for entry in filing.history.iter().skip(written_with_it) {
             self.record(id, entry.actor, entry.what, entry.detail, filing.at)
                 .await?;

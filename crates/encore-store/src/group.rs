@@ -68,8 +68,16 @@ enum Stale {
     Batch,
 }
 
-/// The savepoint of each use case (the innermost is the running one's).
-const SAVEPOINT: &str = "SAVEPOINT encore_use_case";
+/// The statement that sets a use case's savepoint (the innermost is the running one's), as a
+/// literal, for scripts that begin with it (see [`GroupTx::script`]).
+macro_rules! savepoint {
+    () => {
+        "SAVEPOINT encore_use_case"
+    };
+}
+pub(crate) use savepoint;
+
+const SAVEPOINT: &str = savepoint!();
 
 /// Batches whose failure is remembered for waiters that wake late.
 const FAILURES_KEPT: usize = 1024;

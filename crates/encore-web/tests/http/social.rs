@@ -243,15 +243,7 @@ async fn a_foreign_late_or_tampered_sign_in_is_refused_and_writes_nothing(backen
     assert_eq!(
         t.store
             .logins()
-            .of_account(
-                t.store
-                    .accounts()
-                    .by_username("ana-mar-a")
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .id
-            )
+            .of_account(anas_account(&t).await.id)
             .await
             .unwrap()
             .len(),
